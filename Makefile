@@ -1,0 +1,24 @@
+# The two commands the README documents: `make test` and `make demo`. Everything else is a helper.
+SHELL := /bin/bash
+PY := .venv/bin/python
+
+.PHONY: help setup test demo sanity units integration simulator-tests clean
+
+help:
+	@echo "make test   - set up, then run every test stage; ends with 'N passed, M failed'"
+	@echo "make demo   - set up, start the Atlas simulator, run docs/demo.yml against it, stop it"
+
+setup:
+	@bash tools/setup.sh
+
+test: setup
+	@$(PY) tools/run_tests.py
+
+demo: setup
+	@bash tools/demo.sh
+
+simulator-tests: setup
+	@$(PY) -m pytest -q tests/atlas_simulator/tests
+
+clean:
+	rm -rf build tests/output docs/downloads

@@ -1,0 +1,203 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 mongodb_atlas.backup contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+# This module_utils is PRIVATE to the mongodb_atlas.backup collection; its API may change without notice.
+"""The module base: the shared argument spec, input checks, the client, and Atlas errors turned into fail_json.
+
+Also owns what every module needs to know about a cluster: its kind (replica set, sharded, flex,
+tenant) and the API paths that follow from it.
+"""
+from __future__ import annotations
+
+import re
+import typing as t
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import (
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    AtlasApiError,
+    AtlasClient,
+    DigestAuth,
+)
+
+DEFAULT_BASE_URL = 'https://cloud.mongodb.com'
+ID_PATTERN = re.compile(r'^[a-f0-9]{24}$')
+CLUSTER_NAME_PATTERN = re.compile(r'^[a-zA-Z0-9][a-zA-Z0-9-]*$')
+
+# Cluster kinds, as atlas_snapshot_info returns them in cluster_kind.
+REPLICA_SET = 'replicaSet'
+SHARDED = 'shardedCluster'
+FLEX = 'flex'
+TENANT = 'tenant'
+NO_BACKUP = 'noBackup'
+
+TENANT_TIERS = ('M2', 'M5')
+FREE_TIER = 'M0'
+
+SHARED_ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = dict(
+    api_public_key=dict(type='str', fallback=(env_fallback, ['MONGODB_ATLAS_PUBLIC_KEY', 'MONGODB_ATLAS_PUBLIC_API_KEY'])),
+    api_private_key=dict(type='str', no_log=True, fallback=(env_fallback, ['MONGODB_ATLAS_PRIVATE_KEY', 'MONGODB_ATLAS_PRIVATE_API_KEY'])),
+    api_base_url=dict(type='str', fallback=(env_fallback, ['MONGODB_ATLAS_BASE_URL'])),
+    api_version=dict(type='str', default='v2', choices=['v2', 'v1.0']),
+    group_id=dict(type='str', aliases=['project_id'], fallback=(env_fallback, ['MONGODB_ATLAS_PROJECT_ID'])),
+    cluster_name=dict(type='str', required=True),
+    validate_certs=dict(type='bool', default=True),
+    ca_path=dict(type='path'),
+    timeout=dict(type='int', default=30),
+    retries=dict(type='int', default=5),
+)
+
+# errorCodes that mean "the caller's address is not on the key's API access list" (old and new names).
+ACCESS_LIST_CODES = frozenset((
+    'IP_ADDRESS_NOT_ON_ACCESS_LIST', 'ORG_REQUIRES_ACCESS_LIST', 'RESOURCE_REQUIRES_ACCESS_LIST',
+    'IP_ADDRESS_NOT_ON_WHITELIST', 'ORG_REQUIRES_WHITELIST', 'RESOURCE_REQUIRES_WHITELIST',
+))
+ROLE_CODES = frozenset(('USER_UNAUTHORIZED', 'NOT_IN_GROUP', 'USER_CANNOT_ACCESS_GROUP', 'TENANT_SNAPSHOT_ACCESS_DENIED'))
+TRANSIENT_STATUSES = frozenset((429, 500, 502, 503, 504))
+
+
+class ClusterInfo(t.NamedTuple):
+    """What the modules need to know about a cluster."""
+
+    name: str
+    kind: str           # REPLICA_SET, SHARDED, FLEX, TENANT or NO_BACKUP
+    tier: str | None    # instance size, e.g. M10; None for flex
+    backup_enabled: bool
+
+
+def explain_error(action: str, err: AtlasApiError, group_id: str | None = None, cluster_name: str | None = None) -> str:
+    """Turn an Atlas error into one sentence a person can act on: 'Failed to <action>: <why> (<errorCode>)'."""
+    code = err.error_code or ''
+    suffix = f' ({code})' if code else ''
+    status = err.status
+    if status == 401 and code in ROLE_CODES:
+        why = 'the API key does not have a project role that allows this. Grant it the needed role (see the module documentation)'
+    elif status == 401:
+        why = ('Atlas rejected the API key (HTTP 401). Check api_public_key and api_private_key '
+               '(or MONGODB_ATLAS_PUBLIC_KEY and MONGODB_ATLAS_PRIVATE_KEY)')
+    elif status == 403 and code in ACCESS_LIST_CODES:
+        why = "the API key is not on the project's API access list. Add this host's public IP address to the key's access list"
+    elif status == 403:
+        why = f'Atlas refused the request (HTTP 403): {err.detail}. Check the API key\'s roles'
+    elif status == 404 and code == 'GROUP_NOT_FOUND':
+        why = f'project {group_id} does not exist or the API key cannot see it. Check group_id'
+    elif status == 404 and code == 'CLUSTER_NOT_FOUND':
+        why = f'no cluster named {cluster_name} exists in project {group_id}. Check cluster_name'
+    elif status == 406 or code in ('INVALID_VERSION_DATE', 'VERSION_GONE'):
+        why = (f'Atlas did not accept the API version requested (HTTP {status}): {err.detail}. '
+               'Try api_version v2, or check that api_base_url points at the Atlas Administration API')
+    elif status == 429:
+        why = f'Atlas kept rate-limiting the requests and the retries ran out: {err.detail}. Run again later or raise retries'
+    elif status is None:
+        why = f'could not reach Atlas: {err.detail}. Check api_base_url, the network and proxy settings, and TLS options'
+    else:
+        why = f'{err.detail} (HTTP {status})' if err.detail else f'HTTP {status}'
+    return f'Failed to {action}: {why}{suffix}.'
+
+
+def snake_result(doc: dict[str, t.Any]) -> dict[str, t.Any]:
+    """An Atlas document as the user sees it: snake_case keys, without hypermedia links."""
+    return camel_dict_to_snake_dict({k: v for k, v in doc.items() if k != 'links'})
+
+
+def cluster_kind_from_description(doc: dict[str, t.Any]) -> ClusterInfo:
+    """Work out a dedicated or shared-tier cluster's kind from GET cluster (v2 2024-08-05 or v1.0 legacy shape)."""
+    tier = None
+    provider_settings = doc.get('providerSettings') or {}
+    if provider_settings.get('instanceSizeName'):
+        tier = provider_settings['instanceSizeName']
+    for spec in doc.get('replicationSpecs') or []:
+        for region in spec.get('regionConfigs') or []:
+            tier = tier or (region.get('electableSpecs') or {}).get('instanceSize')
+    backup_enabled = bool(doc.get('backupEnabled') or doc.get('providerBackupEnabled'))
+    name = doc.get('name', '')
+    if tier == FREE_TIER:
+        return ClusterInfo(name, NO_BACKUP, tier, False)
+    if tier in TENANT_TIERS:
+        return ClusterInfo(name, TENANT, tier, True)
+    kind = SHARDED if doc.get('clusterType') in ('SHARDED', 'GEOSHARDED') else REPLICA_SET
+    return ClusterInfo(name, kind, tier, backup_enabled)
+
+
+class AtlasModule:
+    """An AnsibleModule with the shared options, checked input, an Atlas client, and Atlas-aware failures."""
+
+    def __init__(self, argument_spec: dict[str, dict[str, t.Any]], **kwargs: t.Any) -> None:
+        spec = dict(SHARED_ARGUMENT_SPEC)
+        spec.update(argument_spec)
+        self.module = AnsibleModule(argument_spec=spec, **kwargs)
+        self.params = self.module.params
+        if not HAS_REQUESTS:
+            self.module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+        self._check_connection_params()
+        self.group_id: str = self.params['group_id']
+        self.cluster_name: str = self.params['cluster_name']
+        self.client = AtlasClient(
+            base_url=self.params['api_base_url'] or DEFAULT_BASE_URL,
+            auth=DigestAuth(self.params['api_public_key'], self.params['api_private_key']),
+            api_version=self.params['api_version'],
+            timeout=self.params['timeout'],
+            retries=self.params['retries'],
+            validate_certs=self.params['validate_certs'],
+            ca_path=self.params['ca_path'],
+            on_retry=self.module.warn,
+        )
+
+    def _check_connection_params(self) -> None:
+        """Reject bad connection input before any request is made."""
+        p = self.params
+        if not p['api_public_key'] or not p['api_private_key']:
+            self.fail('api_public_key and api_private_key are required (or set MONGODB_ATLAS_PUBLIC_KEY and MONGODB_ATLAS_PRIVATE_KEY)')
+        if not p['group_id']:
+            self.fail('group_id is required (or set MONGODB_ATLAS_PROJECT_ID)')
+        self.check_id('group_id', p['group_id'])
+        if not CLUSTER_NAME_PATTERN.match(p['cluster_name']):
+            self.fail(f"cluster_name {p['cluster_name']!r} is not a valid Atlas cluster name: use letters, digits and hyphens, "
+                      'starting with a letter or digit')
+        if p['timeout'] < 1:
+            self.fail(f"timeout must be at least 1 second, got {p['timeout']}")
+        if p['retries'] < 0:
+            self.fail(f"retries must be 0 or more, got {p['retries']}")
+        base_url = p['api_base_url'] or DEFAULT_BASE_URL
+        if not re.match(r'^https?://[^/?#]+/?$', base_url):
+            self.fail(f'api_base_url {base_url!r} must be a scheme and host only, like https://cloud.mongodb.com')
+
+    def check_id(self, option: str, value: str | None) -> None:
+        """Fail unless value is an Atlas id (24 lowercase hexadecimal characters)."""
+        if value is not None and not ID_PATTERN.match(value):
+            self.fail(f'{option} {value!r} is not a valid Atlas id: expected 24 lowercase hexadecimal characters')
+
+    def fail(self, msg: str, **kwargs: t.Any) -> t.NoReturn:
+        self.module.fail_json(msg=msg, **kwargs)
+        raise AssertionError('unreachable')  # fail_json exits; this keeps type checkers honest
+
+    def fail_api(self, action: str, err: AtlasApiError, **kwargs: t.Any) -> t.NoReturn:
+        """Fail the task with an actionable message for an Atlas error."""
+        self.fail(explain_error(action, err, self.group_id, self.cluster_name),
+                  status=err.status, error_code=err.error_code, **kwargs)
+
+    # Paths. Cluster names and ids are validated before they get here, so they are safe in a URL path.
+    def cluster_path(self, suffix: str = '') -> str:
+        return f'/groups/{self.group_id}/clusters/{self.cluster_name}{suffix}'
+
+    def flex_path(self, suffix: str = '') -> str:
+        return f'/groups/{self.group_id}/flexClusters/{self.cluster_name}{suffix}'
+
+    def get_cluster(self) -> ClusterInfo:
+        """Find out the cluster's kind with one request: GET cluster, which refuses Flex clusters with a telling code."""
+        try:
+            doc = self.client.get(self.cluster_path(), resource='cluster') or {}
+        except AtlasApiError as err:
+            if err.error_code == 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API':
+                return ClusterInfo(self.cluster_name, FLEX, None, True)
+            self.fail_api(f'read cluster {self.cluster_name}', err)
+        info = cluster_kind_from_description(doc)
+        return info._replace(name=info.name or self.cluster_name)
+
+    def exit(self, **result: t.Any) -> t.NoReturn:
+        self.module.exit_json(**result)
+        raise AssertionError('unreachable')

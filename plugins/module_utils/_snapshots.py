@@ -1,0 +1,84 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 mongodb_atlas.backup contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+# This module_utils is PRIVATE to the mongodb_atlas.backup collection; its API may change without notice.
+"""Snapshot reads shared by the modules: which API path serves which cluster kind, list, get one, filter."""
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import FLEX, SHARDED, TENANT, AtlasModule
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasApiError
+
+# 404 codes that mean "no such snapshot" (rather than "no such cluster or project").
+SNAPSHOT_MISSING_CODES = frozenset(('SNAPSHOT_NOT_FOUND', 'TENANT_SNAPSHOT_NOT_FOUND', 'INVALID_SNAPSHOT_ID', 'RESOURCE_NOT_FOUND'))
+
+# Flex and tenant snapshots use PENDING/QUEUED/RUNNING/COMPLETED/FAILED; cloud backup uses
+# queued/inProgress/completed/failed. Filters compare on one vocabulary.
+_STATUS_ALIASES = {'pending': 'queued', 'running': 'inprogress'}
+
+
+class SnapshotApi(t.NamedTuple):
+    """Where a cluster kind's snapshots live."""
+
+    list_path: str
+    item_path: str      # add '/{id}'
+    resource: str
+
+
+def snapshot_api(atlas: AtlasModule, kind: str) -> SnapshotApi:
+    """The list and item paths for a cluster kind (replica set, sharded, flex or tenant)."""
+    if kind == FLEX:
+        base = atlas.flex_path('/backup/snapshots')
+        return SnapshotApi(base, base, 'flex')
+    if kind == TENANT:
+        base = atlas.cluster_path('/backup/tenant/snapshots')
+        return SnapshotApi(base, base, 'tenant')
+    base = atlas.cluster_path('/backup/snapshots')
+    if kind == SHARDED:
+        return SnapshotApi(base + '/shardedClusters', base + '/shardedCluster', 'backup')
+    return SnapshotApi(base, base, 'backup')
+
+
+def list_snapshots(atlas: AtlasModule, kind: str) -> list[dict[str, t.Any]]:
+    """Every snapshot of the cluster (all pages), as Atlas returns them."""
+    api = snapshot_api(atlas, kind)
+    try:
+        return atlas.client.list_all(api.list_path, resource=api.resource)
+    except AtlasApiError as err:
+        atlas.fail_api(f'list the snapshots of cluster {atlas.cluster_name}', err)
+
+
+def get_snapshot(atlas: AtlasModule, kind: str, snapshot_id: str) -> dict[str, t.Any] | None:
+    """One snapshot, or None when Atlas says it does not exist."""
+    api = snapshot_api(atlas, kind)
+    try:
+        return atlas.client.get(f'{api.item_path}/{snapshot_id}', resource=api.resource)
+    except AtlasApiError as err:
+        if err.status == 404 and err.error_code in SNAPSHOT_MISSING_CODES:
+            return None
+        atlas.fail_api(f'read snapshot {snapshot_id} of cluster {atlas.cluster_name}', err)
+
+
+def normalized_status(snapshot: dict[str, t.Any]) -> str:
+    """The snapshot's status in cloud-backup vocabulary, lower case: queued, inprogress, completed, failed."""
+    status = str(snapshot.get('status', '')).lower()
+    return _STATUS_ALIASES.get(status, status)
+
+
+def snapshot_type(snapshot: dict[str, t.Any]) -> str:
+    """onDemand, scheduled or fallback; Flex and tenant snapshots are all scheduled (daily)."""
+    return snapshot.get('snapshotType') or 'scheduled'
+
+
+def filter_snapshots(snapshots: list[dict[str, t.Any]], status: str | None = None, type_: str | None = None,
+                     description: str | None = None) -> list[dict[str, t.Any]]:
+    """Keep the snapshots that match every filter given (None means no filter)."""
+    wanted_status = status.lower() if status else None
+    return [
+        snap for snap in snapshots
+        if (wanted_status is None or normalized_status(snap) == wanted_status)
+        and (type_ is None or snapshot_type(snap) == type_)
+        and (description is None or snap.get('description') == description)
+    ]

@@ -1,0 +1,202 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 mongodb_atlas.backup contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: atlas_snapshot_info
+short_description: List or read MongoDB Atlas backup snapshots
+version_added: 0.1.0
+description:
+  - Reads the backup snapshots of one Atlas cluster, or one snapshot by its ID.
+  - Works for every cluster kind without being told which one it is: dedicated replica sets and
+    sharded clusters (cloud backup), Flex clusters, and legacy M2/M5 (tenant) clusters.
+  - Costs one request to learn the cluster's kind, then one request per page of 500 snapshots
+    (plus one HTTP Digest challenge per task).
+extends_documentation_fragment:
+  - mongodb_atlas.backup.atlas
+  - mongodb_atlas.backup.atlas.attributes
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: This module only reads.
+  diff_mode:
+    support: none
+options:
+  snapshot_id:
+    description:
+      - ID of one snapshot to read (24 lowercase hexadecimal characters).
+      - When the snapshot does not exist, RV(snapshots) is empty.
+      - When not set, every snapshot of the cluster is returned (all pages).
+    type: str
+  status:
+    description:
+      - Return only snapshots with this status.
+      - Flex and tenant snapshots report C(PENDING)/C(QUEUED) (matched by V(queued)), C(RUNNING)
+        (matched by V(inProgress)), C(COMPLETED) and C(FAILED).
+    type: str
+    choices: [queued, inProgress, completed, failed]
+  snapshot_type:
+    description:
+      - Return only snapshots of this type. Flex and tenant snapshots are all V(scheduled).
+    type: str
+    choices: [onDemand, scheduled, fallback]
+  description:
+    description:
+      - Return only snapshots whose description is exactly this text (on-demand snapshots carry one).
+    type: str
+author:
+  - mongodb_atlas.backup contributors
+seealso:
+  - module: mongodb_atlas.backup.atlas_snapshot
+  - module: mongodb_atlas.backup.atlas_tenant_download
+"""
+
+EXAMPLES = r"""
+- name: Read credentials from the environment and list every snapshot of Cluster0
+  mongodb_atlas.backup.atlas_snapshot_info:
+    group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
+    cluster_name: Cluster0
+  register: all_snapshots
+
+- name: Only completed on-demand snapshots taken before upgrades
+  mongodb_atlas.backup.atlas_snapshot_info:
+    group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
+    cluster_name: Cluster0
+    status: completed
+    snapshot_type: onDemand
+    description: pre-upgrade
+  register: pre_upgrade
+
+- name: One snapshot by ID
+  mongodb_atlas.backup.atlas_snapshot_info:
+    group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
+    cluster_name: Cluster0
+    snapshot_id: 5f1a2b3c4d5e6f7a8b9c0d20
+  register: one
+
+- name: The newest completed snapshot of a Flex cluster
+  mongodb_atlas.backup.atlas_snapshot_info:
+    group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
+    cluster_name: Flex0
+    status: completed
+  register: flex
+
+- name: Show it
+  ansible.builtin.debug:
+    msg: "{{ (flex.snapshots | sort(attribute='finish_time') | last).id }}"
+"""
+
+RETURN = r"""
+cluster_kind:
+  description: What kind of cluster this is, which decides the API used.
+  returned: success
+  type: str
+  choices: [replicaSet, shardedCluster, flex, tenant]
+  sample: replicaSet
+snapshots:
+  description:
+    - The matching snapshots with snake_case keys (Atlas's fields, without hypermedia links); an empty list when none match.
+    - The fields differ by cluster kind; the common ones are listed here.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Snapshot ID.
+      type: str
+      sample: 5f1a2b3c4d5e6f7a8b9c0d20
+    status:
+      description: C(queued), C(inProgress), C(completed), C(failed) (cloud backup) or C(PENDING), C(QUEUED), C(RUNNING), C(COMPLETED), C(FAILED) (Flex, tenant).
+      type: str
+      sample: completed
+    snapshot_type:
+      description: C(onDemand), C(scheduled) or C(fallback). Cloud backup only.
+      type: str
+      sample: onDemand
+    description:
+      description: The description given when an on-demand snapshot was taken.
+      type: str
+      sample: pre-upgrade
+    created_at:
+      description: When the snapshot was taken (cloud backup).
+      type: str
+      sample: "2026-11-21T03:00:00Z"
+    expires_at:
+      description: When Atlas deletes the snapshot (cloud backup).
+      type: str
+      sample: "2026-11-28T03:00:00Z"
+    type:
+      description: C(replicaSet) or C(shardedCluster) (cloud backup).
+      type: str
+      sample: replicaSet
+    members:
+      description: For sharded clusters, one entry per shard and config server.
+      type: list
+      elements: dict
+      sample: [{"cloud_provider": "AWS", "id": "5f1a2b3c4d5e6f7a8b9c0d31", "replica_set_name": "shard-0"}]
+    snapshot_ids:
+      description: For sharded clusters, the IDs of the member snapshots.
+      type: list
+      elements: str
+      sample: ["5f1a2b3c4d5e6f7a8b9c0d31"]
+    finish_time:
+      description: When the snapshot finished (Flex and tenant).
+      type: str
+      sample: "2026-11-21T03:04:10Z"
+    mongo_db_version:
+      description: MongoDB version of the snapshot (Flex and tenant).
+      type: str
+      sample: "8.0.4"
+  sample:
+    - id: 5f1a2b3c4d5e6f7a8b9c0d20
+      status: completed
+      snapshot_type: scheduled
+      frequency_type: daily
+      type: replicaSet
+      created_at: "2026-11-21T03:00:00Z"
+      expires_at: "2026-11-28T03:00:00Z"
+      replica_set_name: Cluster0-shard-0
+      cloud_provider: AWS
+      storage_size_bytes: 104857600
+"""
+
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import NO_BACKUP, AtlasModule, snake_result
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshots import filter_snapshots, get_snapshot, list_snapshots
+
+
+def read_snapshots(atlas: AtlasModule, kind: str) -> list[dict]:
+    """The snapshot asked for, or all of them, before filtering."""
+    snapshot_id = atlas.params['snapshot_id']
+    if snapshot_id:
+        snapshot = get_snapshot(atlas, kind, snapshot_id)
+        return [snapshot] if snapshot else []
+    return list_snapshots(atlas, kind)
+
+
+def main() -> None:
+    atlas = AtlasModule(
+        argument_spec=dict(
+            snapshot_id=dict(type='str'),
+            status=dict(type='str', choices=['queued', 'inProgress', 'completed', 'failed']),
+            snapshot_type=dict(type='str', choices=['onDemand', 'scheduled', 'fallback']),
+            description=dict(type='str'),
+        ),
+        supports_check_mode=True,
+    )
+    params = atlas.params
+    atlas.check_id('snapshot_id', params['snapshot_id'])
+
+    cluster = atlas.get_cluster()
+    if cluster.kind == NO_BACKUP:
+        atlas.fail(f'Cluster {cluster.name} is a free {cluster.tier} cluster, which has no backup snapshots. '
+                   'Snapshots exist for dedicated (M10 and up), Flex and legacy M2/M5 clusters.')
+    snapshots = filter_snapshots(read_snapshots(atlas, cluster.kind), params['status'], params['snapshot_type'], params['description'])
+    atlas.exit(changed=False, cluster_kind=cluster.kind, snapshots=[snake_result(snap) for snap in snapshots])
+
+
+if __name__ == '__main__':
+    main()

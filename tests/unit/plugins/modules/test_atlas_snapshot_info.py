@@ -1,0 +1,139 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 mongodb_atlas.backup contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""atlas_snapshot_info's decisions: which API for which cluster kind, filters, not-found, failures."""
+from __future__ import annotations
+
+import responses
+
+from ansible_collections.mongodb_atlas.backup.plugins.modules import atlas_snapshot_info
+from ansible_collections.mongodb_atlas.backup.tests.unit.plugins.modules.atlas_test_utils import API, BASE, GROUP_ID, connection_args
+
+REPLICA_SET_CLUSTER = {
+    'name': 'Cluster0', 'clusterType': 'REPLICASET', 'backupEnabled': True,
+    'replicationSpecs': [{'regionConfigs': [{'providerName': 'AWS', 'electableSpecs': {'instanceSize': 'M10'}}]}],
+}
+SNAPSHOTS = [
+    {'id': 'a' * 24, 'status': 'completed', 'snapshotType': 'scheduled', 'createdAt': '2026-11-20T00:00:00Z', 'links': [{'rel': 'self'}]},
+    {'id': 'b' * 24, 'status': 'inProgress', 'snapshotType': 'onDemand', 'description': 'pre-upgrade', 'frequencyType': 'ondemand'},
+    {'id': 'c' * 24, 'status': 'failed', 'snapshotType': 'onDemand', 'description': 'nightly'},
+]
+FLEX_ERROR = {'error': 400, 'errorCode': 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API', 'detail': 'Flex cluster Flex0 cannot be used in the Cluster API.'}
+
+
+def add_cluster(doc=None, name='Cluster0'):
+    responses.add(responses.GET, f'{API}/clusters/{name}', json=doc or REPLICA_SET_CLUSTER)
+
+
+@responses.activate
+def test_lists_replica_set_snapshots_in_snake_case_without_links(run_module):
+    add_cluster()
+    responses.add(responses.GET, f'{API}/clusters/Cluster0/backup/snapshots', json={'results': SNAPSHOTS, 'totalCount': 3})
+    result = run_module(atlas_snapshot_info.main, connection_args())
+    assert result['changed'] is False
+    assert result['cluster_kind'] == 'replicaSet'
+    assert [s['id'] for s in result['snapshots']] == ['a' * 24, 'b' * 24, 'c' * 24]
+    assert result['snapshots'][0]['snapshot_type'] == 'scheduled'
+    assert result['snapshots'][0]['created_at'] == '2026-11-20T00:00:00Z'
+    assert 'links' not in result['snapshots'][0]
+    assert len(responses.calls) == 2
+    assert responses.calls[0].request.headers['Accept'] == 'application/vnd.atlas.2024-08-05+json'
+    assert responses.calls[1].request.headers['Accept'] == 'application/vnd.atlas.2023-01-01+json'
+
+
+@responses.activate
+def test_filters_combine(run_module):
+    add_cluster()
+    responses.add(responses.GET, f'{API}/clusters/Cluster0/backup/snapshots', json={'results': SNAPSHOTS})
+    result = run_module(atlas_snapshot_info.main, connection_args(snapshot_type='onDemand', status='inProgress'))
+    assert [s['id'] for s in result['snapshots']] == ['b' * 24]
+    result = run_module(atlas_snapshot_info.main, connection_args(description='nightly'))
+    assert [s['id'] for s in result['snapshots']] == ['c' * 24]
+    result = run_module(atlas_snapshot_info.main, connection_args(description='nothing like it'))
+    assert result['snapshots'] == []
+
+
+@responses.activate
+def test_sharded_cluster_uses_sharded_paths(run_module):
+    add_cluster({'name': 'Sharded0', 'clusterType': 'SHARDED', 'replicationSpecs': [{'regionConfigs': [{'electableSpecs': {'instanceSize': 'M30'}}]}]},
+                name='Sharded0')
+    responses.add(responses.GET, f'{API}/clusters/Sharded0/backup/snapshots/shardedClusters',
+                  json={'results': [{'id': 'd' * 24, 'type': 'shardedCluster', 'snapshotIds': ['e' * 24], 'members': [{'id': 'e' * 24}]}]})
+    responses.add(responses.GET, f'{API}/clusters/Sharded0/backup/snapshots/shardedCluster/{"d" * 24}', json={'id': 'd' * 24, 'type': 'shardedCluster'})
+    listed = run_module(atlas_snapshot_info.main, connection_args(cluster_name='Sharded0'))
+    assert listed['cluster_kind'] == 'shardedCluster'
+    assert listed['snapshots'][0]['snapshot_ids'] == ['e' * 24]
+    one = run_module(atlas_snapshot_info.main, connection_args(cluster_name='Sharded0', snapshot_id='d' * 24))
+    assert one['snapshots'] == [{'id': 'd' * 24, 'type': 'shardedCluster'}]
+
+
+@responses.activate
+def test_flex_detected_from_cluster_api_refusal(run_module):
+    responses.add(responses.GET, f'{API}/clusters/Flex0', status=400, json=FLEX_ERROR, headers={'X-Error-Code': FLEX_ERROR['errorCode']})
+    responses.add(responses.GET, f'{API}/flexClusters/Flex0/backup/snapshots', json={'results': [{'id': 'f' * 24, 'status': 'COMPLETED'}]})
+    result = run_module(atlas_snapshot_info.main, connection_args(cluster_name='Flex0', status='completed', snapshot_type='scheduled'))
+    assert result['cluster_kind'] == 'flex'
+    assert [s['id'] for s in result['snapshots']] == ['f' * 24]
+    assert responses.calls[1].request.headers['Accept'] == 'application/vnd.atlas.2024-11-13+json'
+
+
+@responses.activate
+def test_flex_always_uses_v2_even_with_v1(run_module):
+    responses.add(responses.GET, f'{BASE}/api/atlas/v1.0/groups/{GROUP_ID}/clusters/Flex0', status=400, json=FLEX_ERROR)
+    responses.add(responses.GET, f'{API}/flexClusters/Flex0/backup/snapshots', json={'results': []})
+    result = run_module(atlas_snapshot_info.main, connection_args(cluster_name='Flex0', api_version='v1.0'))
+    assert result['cluster_kind'] == 'flex'
+    assert result['snapshots'] == []
+
+
+@responses.activate
+def test_tenant_cluster_uses_tenant_api_with_v1_legacy_shape(run_module):
+    responses.add(responses.GET, f'{BASE}/api/atlas/v1.0/groups/{GROUP_ID}/clusters/Tenant0',
+                  json={'name': 'Tenant0', 'clusterType': 'REPLICASET', 'providerSettings': {'providerName': 'TENANT', 'instanceSizeName': 'M2'}})
+    responses.add(responses.GET, f'{BASE}/api/atlas/v1.0/groups/{GROUP_ID}/clusters/Tenant0/backup/tenant/snapshots',
+                  json={'results': [{'id': '1' * 24, 'status': 'COMPLETED'}]})
+    result = run_module(atlas_snapshot_info.main, connection_args(cluster_name='Tenant0', api_version='v1.0'))
+    assert result['cluster_kind'] == 'tenant'
+    assert result['snapshots'] == [{'id': '1' * 24, 'status': 'COMPLETED'}]
+    assert responses.calls[1].request.headers['Accept'] == 'application/json'
+
+
+@responses.activate
+def test_unknown_snapshot_id_is_an_empty_list(run_module):
+    add_cluster()
+    responses.add(responses.GET, f'{API}/clusters/Cluster0/backup/snapshots/{"0" * 24}', status=404,
+                  json={'error': 404, 'errorCode': 'SNAPSHOT_NOT_FOUND', 'detail': 'No snapshot with ID 000 exists for cluster Cluster0.'})
+    result = run_module(atlas_snapshot_info.main, connection_args(snapshot_id='0' * 24))
+    assert result.get('failed') is not True
+    assert result['snapshots'] == []
+
+
+@responses.activate
+def test_unknown_cluster_fails_with_code(run_module):
+    responses.add(responses.GET, f'{API}/clusters/Nope', status=404, json={'error': 404, 'errorCode': 'CLUSTER_NOT_FOUND', 'detail': 'No cluster named Nope.'})
+    result = run_module(atlas_snapshot_info.main, connection_args(cluster_name='Nope'))
+    assert result['failed'] is True
+    assert result['error_code'] == 'CLUSTER_NOT_FOUND'
+    assert result['msg'].startswith('Failed to read cluster Nope: no cluster named Nope exists in project')
+    assert 'very-secret-private' not in repr(result)
+
+
+@responses.activate
+def test_free_cluster_fails_without_listing(run_module):
+    add_cluster({'name': 'Free0', 'clusterType': 'REPLICASET', 'replicationSpecs': [{'regionConfigs': [
+        {'providerName': 'TENANT', 'backingProviderName': 'AWS', 'electableSpecs': {'instanceSize': 'M0'}}]}]}, name='Free0')
+    result = run_module(atlas_snapshot_info.main, connection_args(cluster_name='Free0'))
+    assert result['failed'] is True
+    assert 'M0' in result['msg'] and 'no backup' in result['msg']
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_bad_input_fails_before_any_request(run_module):
+    for args, option in ((dict(snapshot_id='XYZ'), 'snapshot_id'), (dict(group_id='nothex'), 'group_id'),
+                         (dict(cluster_name='has space'), 'cluster_name'), (dict(api_private_key=None), 'api_private_key')):
+        result = run_module(atlas_snapshot_info.main, connection_args(**args))
+        assert result['failed'] is True
+        assert option in result['msg']
+    assert len(responses.calls) == 0

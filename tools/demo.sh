@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# `make demo`: start the Atlas simulator with the default seed, run docs/demo.yml against it with
+# the seed's owner key, print the results, and stop the simulator whatever happens.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PORT=${DEMO_PORT:-18080}
+LOG=$(mktemp)
+PYTHONPATH=tests .venv/bin/python -m atlas_simulator --host 127.0.0.1 --port "$PORT" >"$LOG" 2>&1 &
+SIM_PID=$!
+trap 'kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null; rm -f "$LOG"' EXIT
+
+for _ in $(seq 1 50); do
+  grep -q "atlas simulator ready" "$LOG" && break
+  kill -0 "$SIM_PID" 2>/dev/null || { cat "$LOG"; echo "demo: the simulator did not start" >&2; exit 1; }
+  sleep 0.1
+done
+grep "atlas simulator ready" "$LOG"
+
+# Install the collection from this checkout so the playbook uses it exactly as a user would.
+COLLECTIONS=build/demo-collections
+rm -rf "$COLLECTIONS"
+.venv/bin/ansible-galaxy collection build --force --output-path build . >/dev/null
+.venv/bin/ansible-galaxy collection install --force -p "$COLLECTIONS" build/mongodb_atlas-backup-0.1.0.tar.gz >/dev/null
+
+export ANSIBLE_COLLECTIONS_PATH="$PWD/$COLLECTIONS"
+export ANSIBLE_STDOUT_CALLBACK=default
+export ANSIBLE_CALLBACK_RESULT_FORMAT=yaml
+export ANSIBLE_LOCALHOST_WARNING=false
+export ANSIBLE_INVENTORY_UNPARSED_WARNING=false
+export MONGODB_ATLAS_BASE_URL="http://127.0.0.1:$PORT"
+export MONGODB_ATLAS_PUBLIC_KEY=owner-public
+export MONGODB_ATLAS_PRIVATE_KEY=owner-private
+export MONGODB_ATLAS_PROJECT_ID=5f1a2b3c4d5e6f7a8b9c0d1e
+.venv/bin/ansible-playbook docs/demo.yml

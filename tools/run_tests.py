@@ -1,0 +1,191 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 mongodb_atlas.backup contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Run every test stage of `make test` and print one closing line `N passed, M failed`.
+
+Stages: the simulator's own pytest suite, ansible-test sanity and units (in a copy of the tracked
+tree at build/ansible_collections/mongodb_atlas/backup, where ansible-test needs it), build and
+install of the collection tarball, integration playbooks against the simulator (pytest drives
+ansible-playbook with the INSTALLED collection), and ansible-lint on the examples.
+Counts come from each runner's own report (JUnit XML for pytest, ansible-test's summary for sanity).
+"""
+from __future__ import annotations
+
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VENV_BIN = os.path.join(ROOT, '.venv', 'bin')
+BUILD = os.path.join(ROOT, 'build')
+COPY = os.path.join(BUILD, 'ansible_collections', 'mongodb_atlas', 'backup')
+INSTALLED = os.path.join(BUILD, 'collections')
+REPORTS = os.path.join(BUILD, 'reports')
+PYTHON = os.path.join(VENV_BIN, 'python')
+
+
+class Tally:
+    """Counts passed/failed/skipped tests across stages."""
+
+    def __init__(self) -> None:
+        self.passed = 0
+        self.failed = 0
+        self.skipped = 0
+        self.lines: list[str] = []
+
+    def add(self, stage: str, passed: int, failed: int, skipped: int = 0, seconds: float = 0.0) -> None:
+        self.passed += passed
+        self.failed += failed
+        self.skipped += skipped
+        self.lines.append(f'  {stage:<12} {passed:>4} passed {failed:>3} failed {skipped:>3} skipped  ({seconds:.0f} s)')
+
+
+def run(cmd: list[str], cwd: str = ROOT, env: dict | None = None) -> int:
+    """Run a command, streaming its output; return its exit code."""
+    print('+ ' + ' '.join(cmd), flush=True)
+    full_env = dict(os.environ)
+    full_env['PATH'] = VENV_BIN + os.pathsep + full_env.get('PATH', '')
+    full_env.update(env or {})
+    return subprocess.run(cmd, cwd=cwd, env=full_env, check=False).returncode
+
+
+def run_capture(cmd: list[str], cwd: str = ROOT) -> tuple[int, str]:
+    """Run a command, echo and return its combined output."""
+    print('+ ' + ' '.join(cmd), flush=True)
+    env = dict(os.environ)
+    env['PATH'] = VENV_BIN + os.pathsep + env.get('PATH', '')
+    proc = subprocess.run(cmd, cwd=cwd, env=env, check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    print(proc.stdout, flush=True)
+    return proc.returncode, proc.stdout
+
+
+def junit_counts(paths: list[str]) -> tuple[int, int, int]:
+    """Return (passed, failed, skipped) summed over JUnit XML files."""
+    passed = failed = skipped = 0
+    for path in paths:
+        root = ET.parse(path).getroot()
+        suites = [root] if root.tag == 'testsuite' else root.findall('testsuite')
+        for suite in suites:
+            tests = int(suite.get('tests', 0))
+            bad = int(suite.get('failures', 0)) + int(suite.get('errors', 0))
+            skip = int(suite.get('skipped', 0))
+            passed += tests - bad - skip
+            failed += bad
+            skipped += skip
+    return passed, failed, skipped
+
+
+def copy_tree() -> None:
+    """Copy the tracked (and untracked, not ignored) files to where ansible-test needs them."""
+    files = subprocess.run(['git', 'ls-files', '-co', '--exclude-standard'], cwd=ROOT, check=True,
+                           stdout=subprocess.PIPE, text=True).stdout.splitlines()
+    if os.path.isdir(COPY):
+        # keep tests/output (ansible-test's cached venvs) between runs, replace everything else
+        for entry in os.listdir(COPY):
+            if entry != 'tests':
+                path = os.path.join(COPY, entry)
+                shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+        for entry in os.listdir(os.path.join(COPY, 'tests')) if os.path.isdir(os.path.join(COPY, 'tests')) else []:
+            if entry != 'output':
+                path = os.path.join(COPY, 'tests', entry)
+                shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+    for rel in files:
+        src = os.path.join(ROOT, rel)
+        if not os.path.isfile(src):
+            continue
+        dst = os.path.join(COPY, rel)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        shutil.copy2(src, dst)
+
+
+def stage_pytest(tally: Tally, name: str, args: list[str], env: dict | None = None) -> None:
+    """Run pytest and count its JUnit report."""
+    start = time.monotonic()
+    report = os.path.join(REPORTS, f'{name}.xml')
+    if os.path.exists(report):
+        os.remove(report)
+    code = run([PYTHON, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', f'--junitxml={report}'] + args, env=env)
+    if os.path.exists(report):
+        tally.add(name, *junit_counts([report]), seconds=time.monotonic() - start)
+    else:
+        tally.add(name, 0, 1, seconds=time.monotonic() - start)
+    if code not in (0, 1) and not os.path.exists(report):
+        print(f'{name}: pytest exited {code} without a report')
+
+
+def stage_sanity(tally: Tally) -> None:
+    """ansible-test sanity: one test per sanity check, counted from its summary."""
+    start = time.monotonic()
+    code, out = run_capture(['ansible-test', 'sanity', '--venv', '--python', '3.11', '--color', 'no'], cwd=COPY)
+    ran = len(set(re.findall(r'^Running sanity test "([^"]+)"', out, re.MULTILINE)))
+    match = re.search(r'The (\d+) sanity tests? listed below \(out of (\d+)\) failed', out)
+    failed = int(match.group(1)) if match else (0 if code == 0 else 1)
+    tally.add('sanity', max(ran - failed, 0), failed, seconds=time.monotonic() - start)
+
+
+def stage_units(tally: Tally) -> None:
+    """ansible-test units, counted from its JUnit report."""
+    start = time.monotonic()
+    junit_dir = os.path.join(COPY, 'tests', 'output', 'junit')
+    shutil.rmtree(junit_dir, ignore_errors=True)
+    code = run(['ansible-test', 'units', '--venv', '--python', '3.11', '--color', 'no'], cwd=COPY)
+    reports = glob.glob(os.path.join(junit_dir, '*.xml'))
+    if reports:
+        tally.add('units', *junit_counts(reports), seconds=time.monotonic() - start)
+    else:
+        tally.add('units', 0, 1, seconds=time.monotonic() - start)
+        print(f'units: ansible-test exited {code} without a JUnit report')
+
+
+def stage_build(tally: Tally) -> str | None:
+    """Build the collection tarball and install it; return the collections path or None."""
+    start = time.monotonic()
+    for old in glob.glob(os.path.join(BUILD, 'mongodb_atlas-backup-*.tar.gz')):
+        os.remove(old)
+    shutil.rmtree(INSTALLED, ignore_errors=True)
+    ok = run(['ansible-galaxy', 'collection', 'build', '--force', '--output-path', BUILD], cwd=COPY) == 0
+    tarballs = glob.glob(os.path.join(BUILD, 'mongodb_atlas-backup-*.tar.gz'))
+    if ok and tarballs:
+        ok = run(['ansible-galaxy', 'collection', 'install', '--force', '-p', INSTALLED, tarballs[0]]) == 0
+    tally.add('build', 1 if ok else 0, 0 if ok else 1, seconds=time.monotonic() - start)
+    return INSTALLED if ok else None
+
+
+def stage_lint(tally: Tally) -> None:
+    """ansible-lint, production profile, offline, on the collection's playbooks (docs/)."""
+    start = time.monotonic()
+    code = run(['ansible-lint', '--offline', '--profile', 'production', '--exclude', 'tests/output', 'docs/'], cwd=COPY,
+               env={'ANSIBLE_COLLECTIONS_PATH': INSTALLED})
+    tally.add('ansible-lint', 1 if code == 0 else 0, 0 if code == 0 else 1, seconds=time.monotonic() - start)
+
+
+def main() -> int:
+    os.makedirs(REPORTS, exist_ok=True)
+    tally = Tally()
+    copy_tree()
+    stage_pytest(tally, 'simulator', ['tests/atlas_simulator/tests'])
+    stage_sanity(tally)
+    stage_units(tally)
+    collections = stage_build(tally)
+    if collections:
+        stage_pytest(tally, 'integration', ['tests/integration'], env={'ATLAS_COLLECTIONS_PATH': collections})
+        stage_lint(tally)
+    else:
+        tally.add('integration', 0, 1)
+    print('\nSummary:')
+    print('\n'.join(tally.lines))
+    summary = f'{tally.passed} passed, {tally.failed} failed'
+    if tally.skipped:
+        summary += f', {tally.skipped} skipped'
+    print(summary)
+    return 0 if tally.failed == 0 else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Creates the project venv (.venv) with pinned-range dependencies and places the offline
+# stand-in for ansible-test's pip bootstrap script. Idempotent; safe to run on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+VENV=.venv
+STAMP="$VENV/.deps-stamp"
+DEPS=(
+  'ansible-core>=2.19,<2.20'
+  'requests>=2.28,<3'
+  'pytest>=8,<10'
+  'responses>=0.25,<1'
+  'ansible-lint>=25,<27'
+  'antsibull-changelog>=0.30,<1'
+)
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "setup: creating $VENV"
+  "$PYTHON" -m venv "$VENV"
+fi
+want=$(printf '%s\n' "${DEPS[@]}" | sha256sum | cut -c1-16)
+if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$want" ]; then
+  echo "setup: installing dependencies into $VENV"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${DEPS[@]}" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+  echo "$want" > "$STAMP"
+fi
+
+# ansible-test bootstraps pip in each of its venvs with a script it downloads; offline, it finds ours.
+pip_version=$("$VENV/bin/python" - <<'PY'
+import re
+import ansible_test._internal.python_requirements as m
+src = open(m.__file__, encoding='utf-8').read()
+print(re.search(r"pip='([0-9.]+)'", src).group(1))
+PY
+)
+cache="$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
+if [ ! -f "$cache" ]; then
+  mkdir -p "$(dirname "$cache")"
+  cp tools/get_pip_standin.py "$cache"
+  echo "setup: placed offline pip bootstrap stand-in at $cache"
+fi
