@@ -11,8 +11,8 @@ short_description: List or read MongoDB Atlas backup snapshots
 version_added: 0.1.0
 description:
   - Reads the backup snapshots of one Atlas cluster, or one snapshot by its ID.
-  - Works for every cluster kind without being told which one it is: dedicated replica sets and
-    sharded clusters (cloud backup), Flex clusters, and legacy M2/M5 (tenant) clusters.
+  - Works for every cluster kind without being told which one it is (dedicated replica sets and
+    sharded clusters (cloud backup), Flex clusters, and legacy M2/M5 tenant clusters).
   - Costs one request to learn the cluster's kind, then one request per page of 500 snapshots
     (plus one HTTP Digest challenge per task).
 extends_documentation_fragment:
@@ -110,7 +110,9 @@ snapshots:
       type: str
       sample: 5f1a2b3c4d5e6f7a8b9c0d20
     status:
-      description: C(queued), C(inProgress), C(completed), C(failed) (cloud backup) or C(PENDING), C(QUEUED), C(RUNNING), C(COMPLETED), C(FAILED) (Flex, tenant).
+      description:
+        - C(queued), C(inProgress), C(completed), C(failed) (cloud backup).
+        - C(PENDING), C(QUEUED), C(RUNNING), C(COMPLETED), C(FAILED) (Flex, tenant).
       type: str
       sample: completed
     snapshot_type:
