@@ -18,7 +18,6 @@ description:
 extends_documentation_fragment:
   - mongodb_atlas.backup.atlas
   - mongodb_atlas.backup.atlas.attributes
-  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
@@ -49,7 +48,7 @@ options:
       - Return only snapshots whose description is exactly this text (on-demand snapshots carry one).
     type: str
 author:
-  - mongodb_atlas.backup contributors
+  - mongodb_atlas.backup maintainers (@mongodb-atlas-backup)
 seealso:
   - module: mongodb_atlas.backup.atlas_snapshot
   - module: mongodb_atlas.backup.atlas_tenant_download
