@@ -1,0 +1,98 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 mongodb_atlas.backup contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The simulator's tunables: defaults, validation of partial updates, and --config files."""
+from __future__ import annotations
+
+import copy
+import json
+import typing as t
+
+DEFAULTS: dict[str, t.Any] = {
+    'nonce_lifetime': 300,
+    'tenant_sunset': None,
+    'rate_limit': {'capacity': 1200, 'refill': 500, 'period': 60},
+    'snapshot_durations': {'queued': 1, 'in_progress': 2},
+    'download_duration': 1,
+    'archive_size': 1048576,
+    'link_lifetime': 14400,
+    'failing_clusters': [],
+    'failing_downloads': [],
+}
+SEED_KEYS = ('api_keys', 'clusters')
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot be used; the message says which and why."""
+
+
+def _number(name: str, value: t.Any, minimum: float = 0, integer: bool = False) -> None:
+    kinds = (int,) if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or value < minimum:
+        kind = 'an integer' if integer else 'a number'
+        raise ConfigError(f'{name} must be {kind} >= {minimum}, got {value!r}')
+
+
+def _names(name: str, value: t.Any) -> None:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f'{name} must be a list of cluster names, got {value!r}')
+
+
+def _section(name: str, value: t.Any, fields: dict[str, tuple[float, bool]]) -> None:
+    if not isinstance(value, dict):
+        raise ConfigError(f'{name} must be an object with keys {sorted(fields)}')
+    for key, item in value.items():
+        if key not in fields:
+            raise ConfigError(f'{name}.{key} is not a known setting; known: {sorted(fields)}')
+        _number(f'{name}.{key}', item, *fields[key])
+
+
+def validate(partial: t.Any, allow_seed: bool = False) -> dict[str, t.Any]:
+    """Check a partial configuration; return it unchanged or raise ConfigError."""
+    if not isinstance(partial, dict):
+        raise ConfigError('the configuration must be a JSON object')
+    for key, value in partial.items():
+        if key in SEED_KEYS and allow_seed:
+            if not isinstance(value, list):
+                raise ConfigError(f'{key} must be a list')
+            continue
+        if key not in DEFAULTS:
+            raise ConfigError(f'{key!r} is not a known setting; known: {sorted(DEFAULTS)}')
+        if key == 'tenant_sunset':
+            if value not in (None, 404, 410):
+                raise ConfigError(f'tenant_sunset must be null, 404 or 410, got {value!r}')
+        elif key == 'rate_limit':
+            _section(key, value, {'capacity': (1, True), 'refill': (1, True), 'period': (0.001, False)})
+        elif key == 'snapshot_durations':
+            _section(key, value, {'queued': (0, False), 'in_progress': (0, False)})
+        elif key in ('failing_clusters', 'failing_downloads'):
+            _names(key, value)
+        elif key == 'archive_size':
+            _number(key, value, 1024, integer=True)
+        else:
+            _number(key, value, 0.001 if key != 'download_duration' else 0)
+    return partial
+
+
+def merge(base: dict[str, t.Any], partial: dict[str, t.Any]) -> dict[str, t.Any]:
+    """A copy of base with a validated partial applied (sections merge key by key)."""
+    result = copy.deepcopy(base)
+    for key, value in partial.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key].update(value)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result
+
+
+def load_file(path: str) -> dict[str, t.Any]:
+    """Read a --config JSON file; raise ConfigError with a one-line reason."""
+    try:
+        with open(path, encoding='utf-8') as handle:
+            data = json.load(handle)
+    except OSError as exc:
+        raise ConfigError(f'cannot read config file {path}: {exc.strerror}') from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f'config file {path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}') from None
+    return validate(data, allow_seed=True)

@@ -1,0 +1,112 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 mongodb_atlas.backup contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The control API under /__sim__/: reset, request log, faults, clock, config, state. No auth, never logged."""
+from __future__ import annotations
+
+import json
+import typing as t
+import urllib.parse
+
+from atlas_simulator import render
+from atlas_simulator.config import ConfigError, validate
+from atlas_simulator.faults import FaultError
+from atlas_simulator.state import FLEX, TENANT, iso
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from atlas_simulator.server import Simulator
+
+
+class ControlError(ValueError):
+    """A bad control request: answered 400 with {"error": ...}."""
+
+
+def _json(raw: bytes) -> t.Any:
+    if not raw:
+        return {}
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise ControlError('the request body is not valid JSON') from None
+
+
+def _requests(sim: Simulator, query: dict[str, list[str]]) -> list[dict[str, t.Any]]:
+    method = query.get('method', [None])[0]
+    contains = query.get('path_contains', [None])[0]
+    with sim.log_lock:
+        entries = list(sim.log)
+    return [dict(entry) for entry in entries
+            if (method is None or entry['method'] == method.upper()) and (contains is None or contains in entry['path'])]
+
+
+def _clock(sim: Simulator, body: t.Any) -> None:
+    if not isinstance(body, dict) or set(body) - {'advance', 'scale'}:
+        raise ControlError('clock takes {"advance": seconds} and/or {"scale": factor}')
+    for name in ('advance', 'scale'):
+        value = body.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (name == 'scale' and value == 0)):
+            raise ControlError(f'{name} must be a positive number, got {value!r}')
+    if body.get('advance'):
+        sim.clock.advance(float(body['advance']))
+    if body.get('scale'):
+        sim.clock.set_scale(float(body['scale']))
+
+
+def state(sim: Simulator) -> dict[str, t.Any]:
+    """Every cluster with its kind and snapshots (API shapes), and every download job."""
+    now = sim.clock.now()
+    base = 'http://simulator'
+    world = sim.world
+    clusters = {}
+    with world.lock:
+        for cluster in world.clusters.values():
+            kind = cluster.effective_kind(sim.config['tenant_sunset'])
+            if kind in (TENANT, FLEX):
+                snaps = [render.shared_tier_snapshot(snap, '', now, base) for snap in cluster.snapshots]
+            else:
+                snaps = [render.cloud_snapshot(snap, cluster, now, base, world.group_id) for snap in cluster.snapshots]
+            clusters[cluster.name] = {'kind': kind, 'tier': cluster.tier, 'snapshots': snaps}
+        jobs = [render.download_job(job, now, base, '', world.group_id, sim.snapshot_url) for job in world.jobs]
+    for job in jobs:
+        job.pop('links', None)
+    return {'now': iso(now), 'group_id': world.group_id, 'clusters': clusters, 'download_jobs': jobs}
+
+
+def handle(sim: Simulator, method: str, path: str, query_string: str, raw_body: bytes) -> tuple[int, t.Any]:
+    """Answer one control request: (status, JSON document)."""
+    query = urllib.parse.parse_qs(query_string)
+    what = path[len('/__sim__/'):].strip('/') if path.startswith('/__sim__/') else ''
+    try:
+        body = _json(raw_body)
+        if (method, what) == ('POST', 'reset'):
+            if not isinstance(body, dict) or set(body) - {'config'}:
+                raise ControlError('reset takes an optional {"config": {...}}')
+            sim.reset(validate(body.get('config') or {}))
+            return 200, {'ok': True}
+        if (method, what) == ('GET', 'requests'):
+            return 200, {'requests': _requests(sim, query)}
+        if (method, what) == ('DELETE', 'requests'):
+            with sim.log_lock:
+                sim.log.clear()
+            return 200, {'ok': True}
+        if (method, what) == ('POST', 'faults'):
+            return 200, sim.faults.add(body)
+        if (method, what) == ('GET', 'faults'):
+            return 200, {'faults': sim.faults.listing()}
+        if (method, what) == ('DELETE', 'faults'):
+            sim.faults.clear()
+            return 200, {'ok': True}
+        if what == 'clock' and method in ('GET', 'POST'):
+            if method == 'POST':
+                _clock(sim, body)
+            return 200, {'now': iso(sim.clock.now()), 'scale': sim.clock.scale}
+        if what == 'config' and method in ('GET', 'PATCH'):
+            if method == 'PATCH':
+                sim.update_config(body)
+            return 200, sim.config
+        if (method, what) == ('GET', 'state'):
+            return 200, state(sim)
+    except (ControlError, ConfigError, FaultError) as exc:
+        return 400, {'error': str(exc)}
+    return 404, {'error': f'no control endpoint {method} /__sim__/{what}; see tests/atlas_simulator/README.md'}

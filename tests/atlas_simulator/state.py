@@ -1,0 +1,183 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 mongodb_atlas.backup contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The simulated world: the clock, clusters, snapshots and download jobs, and their state machines.
+
+Statuses are computed lazily from the simulator clock, so no background threads are needed and a
+test can jump the clock forward instead of sleeping.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import itertools
+import threading
+import time
+import typing as t
+
+UTC = datetime.timezone.utc
+
+# Cluster kinds.
+REPLICA_SET = 'replicaSet'
+SHARDED = 'sharded'
+FREE = 'free'
+TENANT = 'tenant'
+FLEX = 'flex'
+
+
+def iso(moment: datetime.datetime) -> str:
+    return moment.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+class Clock:
+    """Simulator time: starts at real now, runs at `scale` times real speed, and can jump forward."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._anchor_real = time.monotonic()
+        self._anchor_sim = datetime.datetime.now(UTC).replace(microsecond=0)
+        self.scale = 1.0
+
+    def now(self) -> datetime.datetime:
+        with self._lock:
+            return self._anchor_sim + datetime.timedelta(seconds=(time.monotonic() - self._anchor_real) * self.scale)
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._anchor_sim += datetime.timedelta(seconds=seconds)
+
+    def set_scale(self, scale: float) -> None:
+        current = self.now()
+        with self._lock:
+            self._anchor_real = time.monotonic()
+            self._anchor_sim = current
+            self.scale = scale
+
+
+class Ids:
+    """Deterministic 24-hex ids for everything the simulator creates after start."""
+
+    def __init__(self, prefix: str = '6a') -> None:
+        self._counter = itertools.count(1)
+        self._prefix = prefix
+
+    def next(self) -> str:
+        return f'{self._prefix}{next(self._counter):022x}'
+
+
+@dataclasses.dataclass
+class Snapshot:
+    """A cloud-backup, tenant or flex snapshot."""
+
+    id: str
+    requested_at: datetime.datetime
+    retention: datetime.timedelta
+    snapshot_type: str = 'scheduled'          # onDemand | scheduled
+    frequency_type: str = 'daily'
+    description: str | None = None
+    queued_for: float = 0.0
+    running_for: float = 0.0
+    fails: bool = False
+    expires_at: datetime.datetime | None = None  # set by PATCH
+    member_ids: list[str] = dataclasses.field(default_factory=list)
+
+    def status(self, now: datetime.datetime) -> str:
+        elapsed = (now - self.requested_at).total_seconds()
+        if elapsed < self.queued_for:
+            return 'queued'
+        if elapsed < self.queued_for + self.running_for:
+            return 'inProgress'
+        return 'failed' if self.fails else 'completed'
+
+    def created_at(self) -> datetime.datetime:
+        return self.requested_at + datetime.timedelta(seconds=self.queued_for)
+
+    def finished_at(self) -> datetime.datetime:
+        return self.created_at() + datetime.timedelta(seconds=self.running_for)
+
+    def expiry(self) -> datetime.datetime:
+        return self.expires_at or self.requested_at + self.retention
+
+
+@dataclasses.dataclass
+class Cluster:
+    name: str
+    kind: str                 # REPLICA_SET | SHARDED | FREE | TENANT | FLEX
+    tier: str                 # M10, M30, M0, M2, FLEX
+    shards: int = 1
+    snapshots: list[Snapshot] = dataclasses.field(default_factory=list)
+
+    def effective_kind(self, tenant_sunset: t.Any) -> str:
+        """After the tenant sunset, M2/M5 clusters are Flex clusters."""
+        if self.kind == TENANT and tenant_sunset:
+            return FLEX
+        return self.kind
+
+
+@dataclasses.dataclass
+class DownloadJob:
+    """A tenant restore job or a flex restore job with deliveryType DOWNLOAD."""
+
+    id: str
+    api: str                  # tenant | flex
+    cluster: str
+    snapshot_id: str
+    requested_at: datetime.datetime
+    duration: float
+    link_lifetime: float
+    fails: bool = False
+
+    def status(self, now: datetime.datetime) -> str:
+        elapsed = (now - self.requested_at).total_seconds()
+        if elapsed < self.duration / 3:
+            return 'QUEUED'
+        if elapsed < self.duration:
+            return 'RUNNING'
+        return 'FAILED' if self.fails else 'COMPLETED'
+
+    def link_expires(self) -> datetime.datetime:
+        return self.requested_at + datetime.timedelta(seconds=self.link_lifetime)
+
+
+class World:
+    """Everything the API serves, guarded by one lock (handlers hold it while they read or write)."""
+
+    def __init__(self, group_id: str, clusters: list[Cluster], config: dict[str, t.Any]) -> None:
+        self.lock = threading.RLock()
+        self.group_id = group_id
+        self.clusters = {cluster.name: cluster for cluster in clusters}
+        self.jobs: list[DownloadJob] = []
+        self.config = config
+        self.ids = Ids()
+
+    def cluster(self, name: str) -> Cluster | None:
+        return self.clusters.get(name)
+
+    def take_snapshot(self, cluster: Cluster, now: datetime.datetime, description: str | None, retention_days: int) -> Snapshot:
+        durations = self.config['snapshot_durations']
+        snap = Snapshot(
+            id=self.ids.next(), requested_at=now, retention=datetime.timedelta(days=retention_days),
+            snapshot_type='onDemand', frequency_type='ondemand', description=description,
+            queued_for=float(durations['queued']), running_for=float(durations['in_progress']),
+            fails=cluster.name in self.config['failing_clusters'],
+        )
+        if cluster.kind == SHARDED:
+            snap.member_ids = [self.ids.next() for _ in range(cluster.shards + 1)]
+        cluster.snapshots.insert(0, snap)
+        return snap
+
+    def request_download(self, api: str, cluster: Cluster, snapshot_id: str, now: datetime.datetime) -> DownloadJob:
+        job = DownloadJob(
+            id=self.ids.next(), api=api, cluster=cluster.name, snapshot_id=snapshot_id, requested_at=now,
+            duration=float(self.config['download_duration']), link_lifetime=float(self.config['link_lifetime']),
+            fails=cluster.name in self.config['failing_downloads'],
+        )
+        self.jobs.insert(0, job)
+        return job
+
+    def jobs_for(self, cluster: str) -> list[DownloadJob]:
+        return [job for job in self.jobs if job.cluster == cluster]
+
+    def job(self, job_id: str) -> DownloadJob | None:
+        return next((job for job in self.jobs if job.id == job_id), None)
