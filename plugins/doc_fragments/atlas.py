@@ -76,6 +76,8 @@ requirements:
 notes:
   - All modules of this collection belong to the action group C(mongodb_atlas.backup.atlas), so the
     connection options can be set once with C(module_defaults).
+  - Set the private key in the controller's environment, in a vault, or as an option; do not pass it with the
+    task keyword C(environment), which C(-vvv) prints in clear.
   - Proxies are taken from the standard environment variables (E(HTTPS_PROXY), E(NO_PROXY)).
 """
 

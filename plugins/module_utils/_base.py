@@ -92,6 +92,8 @@ def explain_error(action: str, err: AtlasApiError, group_id: str | None = None, 
                'Try api_version v2, or check that api_base_url points at the Atlas Administration API')
     elif status == 429:
         why = f'Atlas kept rate-limiting the requests and the retries ran out: {err.detail}. Run again later or raise retries'
+    elif code == 'TLS_ERROR':
+        why = err.detail
     elif status is None:
         why = f'could not reach Atlas: {err.detail}. Check api_base_url, the network and proxy settings, and TLS options'
     else:

@@ -21,7 +21,7 @@ try:
     import requests
     from requests.auth import HTTPDigestAuth
     from requests.exceptions import ConnectionError as RequestsConnectionError
-    from requests.exceptions import ConnectTimeout, ReadTimeout, RequestException
+    from requests.exceptions import ConnectTimeout, ReadTimeout, RequestException, SSLError
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError:
@@ -176,7 +176,12 @@ class AtlasClient:
         attempt = 0
         while True:
             try:
-                response = self.session.request(method, self.base_url + full_path, params=params, json=body, headers=headers, timeout=self.timeout)
+                # verify is passed per request: a session-level value loses to REQUESTS_CA_BUNDLE in requests.
+                response = self.session.request(method, self.base_url + full_path, params=params, json=body, headers=headers,
+                                                timeout=self.timeout, verify=self.verify)
+            except SSLError as exc:
+                # Not transient: retrying cannot fix a certificate the client does not trust.
+                raise AtlasApiError(None, 'TLS_ERROR', _describe_tls_error(exc), method, full_path) from None
             except (ConnectTimeout, ReadTimeout, RequestsConnectionError) as exc:
                 error = AtlasApiError(None, None, _describe_network_error(exc), method, full_path)
                 if method == 'POST' and not _certainly_not_sent(exc):
@@ -243,7 +248,7 @@ class AtlasClient:
         size = 0
         first = b''
         try:
-            with session.get(url, stream=True, timeout=self.timeout) as response:
+            with session.get(url, stream=True, timeout=self.timeout, verify=self.verify) as response:
                 if response.status_code != 200:
                     err = error_from_response(response, 'GET', path)
                     raise AtlasApiError(response.status_code, f'DOWNLOAD_HTTP_{response.status_code}', err.detail, 'GET', path)
@@ -292,6 +297,14 @@ def _certainly_not_sent(exc: Exception) -> bool:
         return True
     text = repr(exc)
     return 'NewConnectionError' in text or 'Connection refused' in text or 'NameResolutionError' in text
+
+
+def _describe_tls_error(exc: Exception) -> str:
+    """Why TLS failed, and what to do about it."""
+    reason = re.search(r'\[SSL[^\]]*\][^)\'"]*', str(exc))
+    text = reason.group(0).strip() if reason else exc.__class__.__name__
+    return (f'TLS error: {text}. Set ca_path to the CA bundle that signed the server certificate '
+            '(or validate_certs false, for testing only)')
 
 
 def _describe_network_error(exc: Exception) -> str:
