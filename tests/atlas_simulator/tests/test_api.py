@@ -1,0 +1,232 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 mongodb_atlas.backup contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Points 2, 3, 4 and 8: API versions, every endpoint's shape, Atlas's errors, paging/envelope/pretty."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import BACKUP, CLUSTER, FLEX
+
+CLUSTER0_FIRST = '65a000000000000000000101'
+SHARDED_FIRST = '65a000000000000000000201'
+TENANT_FIRST = '65a000000000000000000401'
+FLEX_FIRST = '65a000000000000000000501'
+
+
+def get(session, url, accept=BACKUP, **kwargs):
+    return session.get(url, headers={'Accept': accept}, timeout=10, **kwargs)
+
+
+def post(session, url, body, accept=BACKUP):
+    return session.post(url, json=body, headers={'Accept': accept}, timeout=10)
+
+
+def assert_error(response, status, code):
+    assert response.status_code == status, response.text
+    assert response.headers['Content-Type'] == 'application/json'
+    assert response.headers['X-Error-Code'] == code
+    body = response.json()
+    assert body['errorCode'] == code and body['error'] == status and body['detail']
+
+
+# ------------------------------------------------------------------ point 2
+def test_v2_success_carries_the_versioned_type(sim, owner):
+    response = get(owner, sim.v2('/clusters/Cluster0/backup/snapshots'))
+    assert response.status_code == 200
+    assert response.headers['Content-Type'] == 'application/vnd.atlas.2023-01-01+json;charset=utf-8'
+    assert response.headers['RateLimit-Limit'] == '1200'
+    flex = get(owner, sim.v2('/flexClusters/Flex0/backup/snapshots'), FLEX)
+    assert flex.headers['Content-Type'] == 'application/vnd.atlas.2024-11-13+json;charset=utf-8'
+
+
+@pytest.mark.parametrize('accept', [None, '*/*', 'application/json', 'application/vnd.atlas.2024-11-13+json', 'application/vnd.atlas.2099-01-01+json'])
+def test_v2_missing_or_wrong_version_is_406(sim, owner, accept):
+    headers = {'Accept': accept} if accept else {}
+    response = owner.get(sim.v2('/clusters/Cluster0/backup/snapshots'), headers=headers, timeout=10)
+    assert_error(response, 406, 'INVALID_VERSION_DATE')
+
+
+def test_flex_needs_its_own_version(sim, owner):
+    assert_error(get(owner, sim.v2('/flexClusters/Flex0/backup/snapshots'), BACKUP), 406, 'INVALID_VERSION_DATE')
+
+
+def test_v1_is_plain_json_and_has_no_flex(sim, owner):
+    response = owner.get(sim.v1('/clusters/Cluster0/backup/snapshots'), timeout=10)
+    assert response.status_code == 200
+    assert response.headers['Content-Type'] == 'application/json'
+    assert 'RateLimit-Limit' not in response.headers
+    assert len(response.json()['results']) == 3
+    assert owner.get(sim.v1('/flexClusters/Flex0/backup/snapshots'), timeout=10).status_code == 404
+    assert owner.get(sim.v1('/clusters/Tenant0/backup/tenant/snapshots'), timeout=10).status_code == 200
+
+
+# ------------------------------------------------------------------ point 3
+def test_replica_set_snapshot_lifecycle_shapes(sim, owner):
+    listed = get(owner, sim.v2('/clusters/Cluster0/backup/snapshots')).json()
+    assert [s['id'] for s in listed['results']] == [CLUSTER0_FIRST, '65a000000000000000000102', '65a000000000000000000103']
+    first = listed['results'][0]
+    assert first['type'] == 'replicaSet' and first['snapshotType'] == 'scheduled' and first['status'] == 'completed'
+    assert {'createdAt', 'expiresAt', 'cloudProvider', 'replicaSetName', 'copyRegions', 'mongodVersion'} <= set(first)
+    taken = post(owner, sim.v2('/clusters/Cluster0/backup/snapshots'), {'description': 'pre-upgrade', 'retentionInDays': 3})
+    assert taken.status_code == 200
+    doc = taken.json()
+    assert doc['status'] == 'queued' and doc['frequencyType'] == 'ondemand' and doc['snapshotType'] == 'onDemand'
+    assert doc['description'] == 'pre-upgrade' and 'createdAt' not in doc and 'cloudProvider' not in doc
+    sim.control('POST', 'clock', {'advance': 5})
+    one = get(owner, sim.v2(f'/clusters/Cluster0/backup/snapshots/{doc["id"]}')).json()
+    assert one['status'] == 'completed' and one['createdAt'] and one['cloudProvider'] == 'AWS'
+    patched = owner.patch(sim.v2(f'/clusters/Cluster0/backup/snapshots/{doc["id"]}'), json={'retentionUnit': 'DAYS', 'retentionValue': 10},
+                          headers={'Accept': BACKUP}, timeout=10)
+    assert patched.status_code == 200
+    assert patched.json()['expiresAt'] != one['expiresAt']
+    deleted = owner.delete(sim.v2(f'/clusters/Cluster0/backup/snapshots/{doc["id"]}'), headers={'Accept': BACKUP}, timeout=10)
+    assert deleted.status_code == 204 and deleted.content == b''
+    assert_error(get(owner, sim.v2(f'/clusters/Cluster0/backup/snapshots/{doc["id"]}')), 404, 'SNAPSHOT_NOT_FOUND')
+
+
+def test_expires_at_is_creation_plus_retention(sim, owner):
+    doc = post(owner, sim.v2('/clusters/Cluster0/backup/snapshots'), {'retentionInDays': 2}).json()
+    now = sim.control('GET', 'clock').json()['now']
+    assert doc['expiresAt'][:10] > now[:10]
+
+
+def test_sharded_paths_and_fields(sim, owner):
+    listed = get(owner, sim.v2('/clusters/Sharded0/backup/snapshots/shardedClusters')).json()['results']
+    assert [s['id'] for s in listed] == [SHARDED_FIRST]
+    snap = listed[0]
+    assert snap['type'] == 'shardedCluster' and 'replicaSetName' not in snap and 'cloudProvider' not in snap
+    assert [m['id'] for m in snap['members']] == snap['snapshotIds'] and len(snap['members']) == 3
+    assert get(owner, sim.v2('/clusters/Sharded0/backup/snapshots')).json()['results'] == []
+    assert get(owner, sim.v2(f'/clusters/Sharded0/backup/snapshots/shardedCluster/{SHARDED_FIRST}')).json()['id'] == SHARDED_FIRST
+    assert_error(get(owner, sim.v2(f'/clusters/Sharded0/backup/snapshots/{SHARDED_FIRST}')), 404, 'SNAPSHOT_NOT_FOUND')
+    taken = post(owner, sim.v2('/clusters/Sharded0/backup/snapshots'), {'retentionInDays': 1}).json()
+    assert taken['type'] == 'shardedCluster' and len(taken['snapshotIds']) == 3
+    deleted = owner.delete(sim.v2(f'/clusters/Sharded0/backup/snapshots/shardedCluster/{SHARDED_FIRST}'), headers={'Accept': BACKUP}, timeout=10)
+    assert deleted.status_code == 204
+
+
+def test_cluster_descriptions(sim, owner):
+    modern = get(owner, sim.v2('/clusters/Cluster0'), CLUSTER).json()
+    assert modern['clusterType'] == 'REPLICASET' and modern['replicationSpecs'][0]['regionConfigs'][0]['electableSpecs']['instanceSize'] == 'M10'
+    legacy = owner.get(sim.v1('/clusters/Tenant0'), timeout=10).json()
+    assert legacy['providerSettings'] == {'providerName': 'TENANT', 'instanceSizeName': 'M2', 'regionName': 'US_EAST_1', 'backingProviderName': 'AWS'}
+    sharded = get(owner, sim.v2('/clusters/Sharded0'), 'application/vnd.atlas.2023-01-01+json').json()
+    assert sharded['clusterType'] == 'SHARDED' and sharded['providerSettings']['instanceSizeName'] == 'M30'
+    free = get(owner, sim.v2('/clusters/Free0'), CLUSTER).json()
+    assert free['replicationSpecs'][0]['regionConfigs'][0]['electableSpecs']['instanceSize'] == 'M0'
+    flex = get(owner, sim.v2('/flexClusters/Flex0'), FLEX).json()
+    assert flex['providerSettings']['providerName'] == 'FLEX'
+
+
+def test_tenant_and_flex_snapshots_and_jobs(sim, owner):
+    tenant = get(owner, sim.v2('/clusters/Tenant0/backup/tenant/snapshots')).json()['results']
+    assert [s['status'] for s in tenant] == ['COMPLETED'] * 3 and tenant[0]['id'] == TENANT_FIRST
+    assert {'mongoDBVersion', 'scheduledTime', 'startTime', 'finishTime', 'expiration'} <= set(tenant[0])
+    assert get(owner, sim.v2(f'/clusters/Tenant0/backup/tenant/snapshots/{TENANT_FIRST}')).json()['id'] == TENANT_FIRST
+    job = post(owner, sim.v2('/clusters/Tenant0/backup/tenant/download'), {'snapshotId': TENANT_FIRST}).json()
+    assert job['deliveryType'] == 'DOWNLOAD' and job['clusterName'] == 'Tenant0' and job['status'] == 'QUEUED' and 'snapshotUrl' not in job
+    assert [j['id'] for j in get(owner, sim.v2('/clusters/Tenant0/backup/tenant/restores')).json()['results']] == [job['id']]
+    assert get(owner, sim.v2(f'/clusters/Tenant0/backup/tenant/restores/{job["id"]}')).json()['snapshotId'] == TENANT_FIRST
+    flex = get(owner, sim.v2('/flexClusters/Flex0/backup/snapshots'), FLEX).json()['results']
+    assert flex[0]['id'] == FLEX_FIRST
+    assert get(owner, sim.v2(f'/flexClusters/Flex0/backup/snapshots/{FLEX_FIRST}'), FLEX).json()['status'] == 'COMPLETED'
+    fjob = post(owner, sim.v2('/flexClusters/Flex0/backup/download'), {'snapshotId': FLEX_FIRST}, FLEX).json()
+    assert fjob['instanceName'] == 'Flex0'
+    assert get(owner, sim.v2('/flexClusters/Flex0/backup/restoreJobs'), FLEX).json()['results'][0]['id'] == fjob['id']
+    assert get(owner, sim.v2(f'/flexClusters/Flex0/backup/restoreJobs/{fjob["id"]}'), FLEX).json()['snapshotId'] == FLEX_FIRST
+
+
+# ------------------------------------------------------------------ point 4
+def test_not_found_codes(sim, owner):
+    assert_error(get(owner, sim.v2('/clusters/Nope/backup/snapshots')), 404, 'CLUSTER_NOT_FOUND')
+    other_group = sim.v2('').replace(sim.sim.world.group_id, '0123456789abcdef01234567')
+    assert_error(get(owner, other_group + '/clusters/Cluster0/backup/snapshots'), 404, 'GROUP_NOT_FOUND')
+    assert_error(get(owner, sim.v2('/clusters/Cluster0/backup/snapshots/' + '0' * 24)), 404, 'SNAPSHOT_NOT_FOUND')
+    assert_error(get(owner, sim.v2('/clusters/Tenant0/backup/tenant/snapshots/' + '0' * 24)), 404, 'TENANT_SNAPSHOT_NOT_FOUND')
+    assert_error(get(owner, sim.v2('/clusters/Tenant0/backup/tenant/restores/' + '0' * 24)), 404, 'TENANT_RESTORE_NOT_FOUND')
+
+
+def test_wrong_kind_of_cluster(sim, owner):
+    assert_error(get(owner, sim.v2('/clusters/Flex0/backup/snapshots')), 400, 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API')
+    assert_error(get(owner, sim.v2('/clusters/Flex0'), CLUSTER), 400, 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API')
+    assert_error(get(owner, sim.v2('/flexClusters/Cluster0/backup/snapshots'), FLEX), 400, 'CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API')
+    assert_error(get(owner, sim.v2('/flexClusters/Cluster0'), FLEX), 400, 'CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API')
+    assert_error(post(owner, sim.v2('/clusters/Free0/backup/snapshots'), {'retentionInDays': 1}), 400, 'PROVIDER_BACKUP_NOT_SUPPORTED')
+
+
+def test_unfinished_on_demand_snapshot_blocks_another(sim, owner):
+    first = post(owner, sim.v2('/clusters/Cluster0/backup/snapshots'), {'retentionInDays': 1}).json()
+    second = post(owner, sim.v2('/clusters/Cluster0/backup/snapshots'), {'retentionInDays': 1})
+    assert_error(second, 400, 'UNFINISHED_ON_DEMAND_SNAPSHOT')
+    url = sim.v2(f'/clusters/Cluster0/backup/snapshots/{first["id"]}')
+    assert_error(owner.delete(url, headers={'Accept': BACKUP}, timeout=10), 400, 'CANNOT_DELETE_IN_PROGRESS_SNAPSHOT')
+    patch = owner.patch(url, json={'retentionUnit': 'DAYS', 'retentionValue': 2}, headers={'Accept': BACKUP}, timeout=10)
+    assert_error(patch, 400, 'CANNOT_MODIFY_IN_PROGRESS_SNAPSHOT_RETENTION')
+    sim.control('POST', 'clock', {'advance': 4})
+    assert post(owner, sim.v2('/clusters/Cluster0/backup/snapshots'), {'retentionInDays': 1}).status_code == 200
+
+
+@pytest.mark.parametrize('body, code', [
+    ({'retentionInDays': 1, 'colour': 'blue'}, 'INVALID_ATTRIBUTE'),
+    ({'retentionInDays': 'seven'}, 'VALIDATION_ERROR'),
+    ({'retentionInDays': True}, 'VALIDATION_ERROR'),
+    ({'description': 5}, 'VALIDATION_ERROR'),
+    ({'retentionInDays': 0}, 'BACKUP_SNAPSHOT_RETENTION_VALUE_INVALID'),
+    ([1, 2], 'INVALID_JSON'),
+])
+def test_bad_bodies(sim, owner, body, code):
+    assert_error(post(owner, sim.v2('/clusters/Cluster0/backup/snapshots'), body), 400, code)
+    assert len(sim.control('GET', 'state').json()['clusters']['Cluster0']['snapshots']) == 3
+
+
+def test_malformed_json_and_bad_ids(sim, owner):
+    raw = owner.post(sim.v2('/clusters/Cluster0/backup/snapshots'), data=b'{nope', headers={'Accept': BACKUP, 'Content-Type': 'application/json'}, timeout=10)
+    assert_error(raw, 400, 'INVALID_JSON')
+    assert_error(get(owner, sim.v2('/clusters/Cluster0/backup/snapshots/not-an-id')), 400, 'INVALID_PATH_PARAMETER')
+    bad_group = sim.v2('').replace(sim.sim.world.group_id, 'XYZ')
+    assert_error(get(owner, bad_group + '/clusters/Cluster0/backup/snapshots'), 400, 'INVALID_PATH_PARAMETER')
+    assert_error(get(owner, sim.v2('/clusters/-bad/backup/snapshots')), 400, 'INVALID_PATH_PARAMETER')
+
+
+def test_rate_limit_token_bucket(sim, owner):
+    sim.control('PATCH', 'config', {'rate_limit': {'capacity': 3, 'refill': 1, 'period': 10}})
+    statuses = [get(owner, sim.v2('/clusters/Cluster0/backup/snapshots')).status_code for _ in range(3)]
+    assert statuses == [200, 200, 200]
+    limited = get(owner, sim.v2('/clusters/Cluster0/backup/snapshots'))
+    assert_error(limited, 429, 'RATE_LIMITED_TOKEN_BUCKET')
+    assert int(limited.headers['Retry-After']) == 10
+    assert limited.json()['parameters'][2:] == [3, 1, 10]
+    # other endpoint sets have their own bucket; v1.0 is not limited
+    assert get(owner, sim.v2('/flexClusters/Flex0/backup/snapshots'), FLEX).status_code == 200
+    assert owner.get(sim.v1('/clusters/Cluster0/backup/snapshots'), timeout=10).status_code == 200
+    sim.control('POST', 'clock', {'advance': 10})
+    assert get(owner, sim.v2('/clusters/Cluster0/backup/snapshots')).status_code == 200
+
+
+# ------------------------------------------------------------------ point 8
+def test_paging_links_and_counts(sim, owner):
+    for _ in range(2):
+        post(owner, sim.v2('/clusters/Cluster0/backup/snapshots'), {'retentionInDays': 1})
+        sim.control('POST', 'clock', {'advance': 5})
+    url = sim.v2('/clusters/Cluster0/backup/snapshots')
+    page1 = get(owner, url, params={'itemsPerPage': 2}).json()
+    assert len(page1['results']) == 2 and page1['totalCount'] == 5
+    assert [link['rel'] for link in page1['links']] == ['self', 'next']
+    page3 = get(owner, url, params={'itemsPerPage': 2, 'pageNum': 3, 'includeCount': 'false'}).json()
+    assert len(page3['results']) == 1 and 'totalCount' not in page3
+    assert [link['rel'] for link in page3['links']] == ['self', 'previous']
+    assert 'pageNum=2' in page3['links'][1]['href'] and page3['links'][1]['href'].startswith(sim.url)
+    assert get(owner, url, params={'itemsPerPage': 500}).status_code == 200
+    assert_error(get(owner, url, params={'itemsPerPage': 501}), 400, 'INVALID_QUERY_PARAMETER')
+    assert_error(get(owner, url, params={'pageNum': 0}), 400, 'INVALID_QUERY_PARAMETER')
+
+
+def test_envelope_and_pretty(sim, owner):
+    one = get(owner, sim.v2(f'/clusters/Cluster0/backup/snapshots/{CLUSTER0_FIRST}'), params={'envelope': 'true'}).json()
+    assert one['status'] == 200 and one['content']['id'] == CLUSTER0_FIRST
+    listed = get(owner, sim.v2('/clusters/Cluster0/backup/snapshots'), params={'envelope': 'true'}).json()
+    assert listed['status'] == 200 and len(listed['results']) == 3
+    pretty = get(owner, sim.v2(f'/clusters/Cluster0/backup/snapshots/{CLUSTER0_FIRST}'), params={'pretty': 'true'})
+    assert pretty.text.startswith('{\n  "')

@@ -1,0 +1,108 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 mongodb_atlas.backup contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Points 5 and 6: the clock-driven state machine, and the tenant API sunset."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from conftest import BACKUP, CLUSTER, FLEX
+
+TENANT_FIRST = '65a000000000000000000401'
+
+
+def status_of(sim, owner, snapshot_id):
+    return owner.get(sim.v2(f'/clusters/Cluster0/backup/snapshots/{snapshot_id}'), headers={'Accept': BACKUP}, timeout=10).json()['status']
+
+
+def take(sim, owner, cluster='Cluster0'):
+    return owner.post(sim.v2(f'/clusters/{cluster}/backup/snapshots'), json={'retentionInDays': 1}, headers={'Accept': BACKUP}, timeout=10).json()
+
+
+def test_on_demand_snapshot_goes_queued_in_progress_completed(sim, owner):
+    snap = take(sim, owner)
+    assert status_of(sim, owner, snap['id']) == 'queued'
+    sim.control('POST', 'clock', {'advance': 1.5})
+    assert status_of(sim, owner, snap['id']) == 'inProgress'
+    sim.control('POST', 'clock', {'advance': 2})
+    assert status_of(sim, owner, snap['id']) == 'completed'
+
+
+def test_failing_cluster_ends_failed(sim, owner):
+    sim.control('PATCH', 'config', {'failing_clusters': ['Cluster0'], 'snapshot_durations': {'queued': 10, 'in_progress': 20}})
+    snap = take(sim, owner)
+    sim.control('POST', 'clock', {'advance': 15})
+    assert status_of(sim, owner, snap['id']) == 'inProgress'
+    sim.control('POST', 'clock', {'advance': 20})
+    assert status_of(sim, owner, snap['id']) == 'failed'
+
+
+def test_clock_scale_speeds_everything_up(sim, owner):
+    sim.control('PATCH', 'config', {'snapshot_durations': {'queued': 30, 'in_progress': 30}})
+    snap = take(sim, owner)
+    assert sim.control('POST', 'clock', {'scale': 600}).json()['scale'] == 600
+    time.sleep(0.2)  # 120 simulated seconds
+    assert status_of(sim, owner, snap['id']) == 'completed'
+
+
+def test_download_job_states(sim, owner):
+    sim.control('PATCH', 'config', {'download_duration': 30, 'failing_downloads': ['Flex0']})
+    accept = {'Accept': FLEX}
+    ok = owner.post(sim.v2('/clusters/Tenant0/backup/tenant/download'), json={'snapshotId': TENANT_FIRST}, headers={'Accept': BACKUP}, timeout=10).json()
+    assert ok['status'] == 'QUEUED'
+    bad = owner.post(sim.v2('/flexClusters/Flex0/backup/download'), json={'snapshotId': '65a000000000000000000501'}, headers=accept, timeout=10).json()
+    sim.control('POST', 'clock', {'advance': 15})
+    assert owner.get(sim.v2(f'/clusters/Tenant0/backup/tenant/restores/{ok["id"]}'), headers={'Accept': BACKUP}, timeout=10).json()['status'] == 'RUNNING'
+    sim.control('POST', 'clock', {'advance': 20})
+    done = owner.get(sim.v2(f'/clusters/Tenant0/backup/tenant/restores/{ok["id"]}'), headers={'Accept': BACKUP}, timeout=10).json()
+    assert done['status'] == 'COMPLETED' and done['snapshotUrl']
+    failed = owner.get(sim.v2(f'/flexClusters/Flex0/backup/restoreJobs/{bad["id"]}'), headers=accept, timeout=10).json()
+    assert failed['status'] == 'FAILED' and 'snapshotUrl' not in failed
+
+
+def test_download_conflicts(sim, owner):
+    url = sim.v2('/clusters/Tenant0/backup/tenant/download')
+    first = owner.post(url, json={'snapshotId': TENANT_FIRST}, headers={'Accept': BACKUP}, timeout=10)
+    assert first.status_code == 200
+    again = owner.post(url, json={'snapshotId': TENANT_FIRST}, headers={'Accept': BACKUP}, timeout=10)
+    assert again.status_code == 400 and again.json()['errorCode'] == 'CANNOT_DOWNLOAD_SNAPSHOT_CONCURRENTLY'
+    missing = owner.post(url, json={}, headers={'Accept': BACKUP}, timeout=10)
+    assert missing.status_code == 400 and missing.json()['errorCode'] == 'MISSING_ATTRIBUTE'
+
+
+@pytest.mark.parametrize('status, code', [(410, 'VERSION_GONE'), (404, 'NOT_FOUND')])
+def test_tenant_sunset(sim, owner, status, code):
+    sim.control('PATCH', 'config', {'tenant_sunset': status})
+    for method, suffix in (('GET', '/backup/tenant/snapshots'), ('POST', '/backup/tenant/download'), ('GET', '/backup/tenant/restores')):
+        response = owner.request(method, sim.v2(f'/clusters/Tenant0{suffix}'), json={'snapshotId': TENANT_FIRST} if method == 'POST' else None,
+                                 headers={'Accept': BACKUP}, timeout=10)
+        assert response.status_code == status and response.json()['errorCode'] == code
+    # Tenant0 was migrated to Flex: the cluster API refuses it, the flex API serves it with the same snapshots
+    cluster = owner.get(sim.v2('/clusters/Tenant0'), headers={'Accept': CLUSTER}, timeout=10)
+    assert cluster.json()['errorCode'] == 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API'
+    flex = owner.get(sim.v2('/flexClusters/Tenant0/backup/snapshots'), headers={'Accept': FLEX}, timeout=10).json()['results']
+    assert flex[0]['id'] == TENANT_FIRST
+    job = owner.post(sim.v2('/flexClusters/Tenant0/backup/download'), json={'snapshotId': TENANT_FIRST}, headers={'Accept': FLEX}, timeout=10)
+    assert job.status_code == 200
+
+
+def test_before_sunset_tenant_api_serves_flex_but_flex_api_refuses_tenant(sim, owner):
+    assert owner.get(sim.v2('/clusters/Flex0/backup/tenant/snapshots'), headers={'Accept': BACKUP}, timeout=10).status_code == 200
+    refused = owner.get(sim.v2('/flexClusters/Tenant0/backup/snapshots'), headers={'Accept': FLEX}, timeout=10)
+    assert refused.json()['errorCode'] == 'CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API'
+    dedicated = owner.get(sim.v2('/clusters/Cluster0/backup/tenant/snapshots'), headers={'Accept': BACKUP}, timeout=10)
+    assert dedicated.status_code == 400
+
+
+def test_reset_restores_the_seed(sim, owner):
+    take(sim, owner)
+    sim.control('PATCH', 'config', {'tenant_sunset': 410})
+    assert sim.control('POST', 'reset').json() == {'ok': True}
+    state = sim.control('GET', 'state').json()
+    assert len(state['clusters']['Cluster0']['snapshots']) == 3
+    assert state['clusters']['Tenant0']['kind'] == 'tenant'
+    assert sim.control('GET', 'config').json()['tenant_sunset'] is None
+    assert sim.log() == []
