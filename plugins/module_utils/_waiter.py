@@ -1,0 +1,60 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 mongodb_atlas.backup contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+# This module_utils is PRIVATE to the mongodb_atlas.backup collection; its API may change without notice.
+"""The one waiter: poll until a predicate holds, starting fast and backing off, within a deadline."""
+from __future__ import annotations
+
+import time
+import typing as t
+
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasApiError
+
+TRANSIENT_STATUSES = frozenset((None, 429, 500, 502, 503, 504))
+T = t.TypeVar('T')
+
+
+class WaitTimeout(Exception):
+    """The deadline passed; carries the last value seen so the caller can say what state things were in."""
+
+    def __init__(self, description: str, last_value: t.Any, elapsed: float) -> None:
+        super().__init__(f'timed out after {elapsed:.0f} s waiting for {description}')
+        self.description = description
+        self.last_value = last_value
+        self.elapsed = elapsed
+
+
+def poll_intervals(initial: float, factor: float, maximum: float) -> t.Iterator[float]:
+    """1, 1.5, 2.25, ... capped: a 3-second job is seen within about a second of finishing, an hour-long one ~2 times a minute."""
+    interval = initial
+    while True:
+        yield interval
+        interval = min(interval * factor, maximum)
+
+
+def wait_for(fetch: t.Callable[[], T], done: t.Callable[[T], bool], *, timeout: float, description: str,
+             initial_interval: float = 1.0, max_interval: float = 30.0, factor: float = 1.5,
+             clock: t.Callable[[], float] = time.monotonic, sleep: t.Callable[[float], None] = time.sleep,
+             on_transient: t.Callable[[str], None] | None = None) -> T:
+    """Call fetch() until done(value); transient API errors (429, 5xx, connection) are reported and polling goes on."""
+    start = clock()
+    deadline = start + timeout
+    last: t.Any = None
+    intervals = poll_intervals(initial_interval, factor, max_interval)
+    while True:
+        delay = next(intervals)
+        try:
+            last = fetch()
+            if done(last):
+                return last
+        except AtlasApiError as err:
+            if err.status not in TRANSIENT_STATUSES or err.error_code == 'TLS_ERROR':
+                raise
+            if on_transient:
+                on_transient(f'Still waiting for {description} after a transient error: {err}')
+            delay = max(delay, err.retry_after or 0.0)
+        remaining = deadline - clock()
+        if remaining <= 0:
+            raise WaitTimeout(description, last, clock() - start)
+        sleep(min(delay, remaining))
