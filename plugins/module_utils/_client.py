@@ -9,6 +9,7 @@ Knows nothing of Ansible, so it can be tested and reused on its own.
 """
 from __future__ import annotations
 
+import datetime
 import email.utils
 import hashlib
 import random
@@ -141,6 +142,7 @@ class AtlasClient:
         self.sleep = sleep
         self.rng = rng
         self.request_count = 0
+        self.server_time: datetime.datetime | None = None  # from the last response's Date header: Atlas's clock, not ours
         self.session = self._new_session()
         if auth is not None:
             auth.attach(self.session)
@@ -154,6 +156,14 @@ class AtlasClient:
 
     def _count(self, response: t.Any, *args: t.Any, **kwargs: t.Any) -> None:
         self.request_count += 1 + len(response.history)
+        try:
+            self.server_time = email.utils.parsedate_to_datetime(response.headers['Date'])
+        except (KeyError, TypeError, ValueError):
+            pass
+
+    def now(self) -> datetime.datetime:
+        """Atlas's time as of the last response, else this host's: ages and expiries are judged on Atlas's clock."""
+        return self.server_time or datetime.datetime.now(datetime.timezone.utc)
 
     # --- request building -------------------------------------------------------------------
     def url_path(self, path: str, resource: str) -> str:

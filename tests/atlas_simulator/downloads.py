@@ -19,7 +19,6 @@ import random
 import tarfile
 import tempfile
 import threading
-import typing as t
 import urllib.parse
 
 PATH_PREFIX = '/backup-downloads/'

@@ -74,7 +74,8 @@ def shared_tier_snapshot(snap: Snapshot, path: str, now: datetime.datetime, base
     return doc
 
 
-def download_job(job: DownloadJob, now: datetime.datetime, base: str, path: str, group_id: str, snapshot_url: t.Callable[[DownloadJob], str]) -> dict[str, t.Any]:
+def download_job(job: DownloadJob, now: datetime.datetime, base: str, path: str, group_id: str,
+                 snapshot_url: t.Callable[[DownloadJob], str]) -> dict[str, t.Any]:
     """TenantRestore (tenant API) or FlexBackupRestoreJob20241113 (flex API), deliveryType DOWNLOAD."""
     status = job.status(now)
     doc: dict[str, t.Any] = {

@@ -5,6 +5,7 @@
 """HTTP plumbing: the two listeners (Atlas API and download host), the request pipeline, the request log."""
 from __future__ import annotations
 
+import email.utils
 import http.server
 import json
 import re
@@ -87,6 +88,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
     disable_nagle_algorithm = True
     server: 'SimServer'
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The Date header tells simulator time, as Atlas's tells its own."""
+        return email.utils.formatdate(self.server.sim.seconds() if timestamp is None else timestamp, usegmt=True)
 
     def log_message(self, format: str, *args: t.Any) -> None:  # pylint: disable=redefined-builtin
         """Quiet: the request log at /__sim__/requests is the record."""

@@ -163,7 +163,7 @@ class World:
             fails=cluster.name in self.config['failing_clusters'],
         )
         if cluster.kind == SHARDED:
-            snap.member_ids = [self.ids.next() for _ in range(cluster.shards + 1)]
+            snap.member_ids = [self.ids.next() for _member in range(cluster.shards + 1)]
         cluster.snapshots.insert(0, snap)
         return snap
 

@@ -45,13 +45,13 @@ def main() -> None:
         session.get(api, headers=headers, timeout=10)
         count = 2000
         began = time.monotonic()
-        for _ in range(count):
+        for _request in range(count):
             session.get(api, headers=headers, timeout=10).raise_for_status()
         rate = count / (time.monotonic() - began)
     finally:
         proc.terminate()
         proc.wait()
-    tls_proc, _, tls_startup = start('--tls')
+    tls_proc, _url, tls_startup = start('--tls')
     tls_proc.terminate()
     tls_proc.wait()
     os.unlink(config.name)

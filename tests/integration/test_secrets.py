@@ -14,8 +14,8 @@ SECRETS_PLAY = os.path.join(TARGETS, 'atlas_snapshot_info', 'files', 'verbose_se
 
 def test_private_key_not_in_vvv_output(runner, sim):
     wrong = 'wrong-private-key-3f9a7c'
-    result = runner.run(SECRETS_PLAY, verbosity=3, extra_env={'MONGODB_ATLAS_PUBLIC_KEY': 'owner-public', 'MONGODB_ATLAS_PRIVATE_KEY': 'owner-private',
-                                                                     'WRONG_SECRET_FOR_TEST': wrong})
+    env = {'MONGODB_ATLAS_PUBLIC_KEY': 'owner-public', 'MONGODB_ATLAS_PRIVATE_KEY': 'owner-private', 'WRONG_SECRET_FOR_TEST': wrong}
+    result = runner.run(SECRETS_PLAY, verbosity=3, extra_env=env)
     assert result.returncode == 0, result.stdout[-20000:]
     assert 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' in result.stdout  # -vvv did print the module arguments
     assert 'owner-private' not in result.stdout

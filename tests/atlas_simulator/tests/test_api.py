@@ -192,7 +192,7 @@ def test_malformed_json_and_bad_ids(sim, owner):
 
 def test_rate_limit_token_bucket(sim, owner):
     sim.control('PATCH', 'config', {'rate_limit': {'capacity': 3, 'refill': 1, 'period': 10}})
-    statuses = [get(owner, sim.v2('/clusters/Cluster0/backup/snapshots')).status_code for _ in range(3)]
+    statuses = [get(owner, sim.v2('/clusters/Cluster0/backup/snapshots')).status_code for _attempt in range(3)]
     assert statuses == [200, 200, 200]
     limited = get(owner, sim.v2('/clusters/Cluster0/backup/snapshots'))
     assert_error(limited, 429, 'RATE_LIMITED_TOKEN_BUCKET')
@@ -207,7 +207,7 @@ def test_rate_limit_token_bucket(sim, owner):
 
 # ------------------------------------------------------------------ point 8
 def test_paging_links_and_counts(sim, owner):
-    for _ in range(2):
+    for _round in range(2):
         post(owner, sim.v2('/clusters/Cluster0/backup/snapshots'), {'retentionInDays': 1})
         sim.control('POST', 'clock', {'advance': 5})
     url = sim.v2('/clusters/Cluster0/backup/snapshots')

@@ -43,7 +43,7 @@ def test_challenge_looks_like_atlas(sim):
 
 
 def test_session_reuses_the_nonce(sim, owner):
-    for _ in range(5):
+    for _call in range(5):
         assert owner.get(sim.v2('/clusters/Cluster0/backup/snapshots'), headers={'Accept': BACKUP}, timeout=10).status_code == 200
     log = sim.log()
     assert [entry['status'] for entry in log] == [401, 200, 200, 200, 200, 200]
@@ -52,7 +52,7 @@ def test_session_reuses_the_nonce(sim, owner):
 
 def test_expired_nonce_gets_stale_true_and_replayed_nc_is_refused(sim):
     path = f'/api/atlas/v2/groups/{sim.sim.world.group_id}/clusters/Cluster0/backup/snapshots'
-    _, params = challenge(sim, path)
+    params = challenge(sim, path)[1]
     ok = requests.get(sim.url + path, headers={'Accept': BACKUP, 'Authorization': digest_header(params, path, 1)}, timeout=10)
     assert ok.status_code == 200
     replay = requests.get(sim.url + path, headers={'Accept': BACKUP, 'Authorization': digest_header(params, path, 1)}, timeout=10)

@@ -70,7 +70,7 @@ def test_digest_costs_one_challenge_then_reuses_the_nonce():
     server = DigestServer()
     responses.add_callback(responses.GET, V2 + SNAPSHOTS, callback=server)
     api = client()
-    for _ in range(3):
+    for _call in range(3):
         assert api.get(SNAPSHOTS) == {'results': []}
     assert len(responses.calls) == 4
     assert server.challenges == 1
@@ -174,7 +174,7 @@ def test_429_waits_at_least_retry_after():
 
 @responses.activate
 def test_5xx_get_retried_with_growing_jittered_backoff_and_bounded():
-    for _ in range(3):
+    for _failure in range(3):
         responses.add(responses.GET, V2 + SNAPSHOTS, status=503, body='<html>busy</html>')
     api = client(retries=2)
     api.rng = iter([0.0, 1.0]).__next__
