@@ -1,0 +1,185 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 mongodb_atlas.backup contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+# This module_utils is PRIVATE to the mongodb_atlas.backup collection; its API may change without notice.
+"""On-demand snapshot operations: find a reusable one, take one safely (no duplicates), wait, re-date, delete."""
+from __future__ import annotations
+
+import datetime
+import time
+import typing as t
+
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import FLEX, NO_BACKUP, TENANT, AtlasModule
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasAmbiguousWriteError, AtlasApiError
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshots import get_snapshot, list_snapshots, normalized_status, snapshot_api
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._waiter import WaitTimeout, wait_for
+
+USABLE = ('queued', 'inprogress', 'completed')
+UNFINISHED = ('queued', 'inprogress')
+DAY = 86400.0
+
+
+def parse_time(value: str | None) -> datetime.datetime | None:
+    """An Atlas ISO-8601 UTC timestamp ('2026-11-22T03:00:00Z', with or without fractions)."""
+    if not value:
+        return None
+    text = value.replace('Z', '+00:00')
+    try:
+        return datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def iso(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def is_on_demand(snapshot: dict[str, t.Any]) -> bool:
+    return snapshot.get('snapshotType') == 'onDemand'
+
+
+def is_unfinished(snapshot: dict[str, t.Any]) -> bool:
+    return normalized_status(snapshot) in UNFINISHED
+
+
+def check_on_demand_capable(atlas: AtlasModule, kind: str, tier: str | None) -> None:
+    """Flex, tenant and M0 clusters cannot take on-demand snapshots: fail before any write, saying what to use instead."""
+    if kind in (FLEX, TENANT):
+        label = 'a Flex cluster' if kind == FLEX else f'a shared-tier {tier} cluster'
+        atlas.fail(f'Cluster {atlas.cluster_name} is {label}, which takes one automatic snapshot a day and cannot take on-demand snapshots. '
+                   'Use mongodb_atlas.backup.atlas_snapshot_info to list its snapshots and mongodb_atlas.backup.atlas_tenant_download '
+                   'to download one.')
+    if kind == NO_BACKUP:
+        atlas.fail(f'Cluster {atlas.cluster_name} is a free {tier} cluster, which has no backups. '
+                   'Upgrade it to a dedicated tier (M10 or larger) or to Flex to get snapshots.')
+
+
+def find_reusable_snapshot(snapshots: list[dict[str, t.Any]], description: str | None, max_age: int | None,
+                           now: datetime.datetime) -> dict[str, t.Any] | None:
+    """The newest on-demand snapshot with this description that is queued, in progress or completed (and young enough)."""
+    for snap in snapshots:  # Atlas lists newest first
+        if not is_on_demand(snap) or snap.get('description') != description or normalized_status(snap) not in USABLE:
+            continue
+        started = parse_time(snap.get('createdAt'))
+        if max_age is not None and started is not None and (now - started).total_seconds() > max_age * 60:
+            continue
+        return snap
+    return None
+
+
+def retention_days(snapshot: dict[str, t.Any], now: datetime.datetime) -> int | None:
+    """The snapshot's retention in whole days (expiry minus creation), or None when Atlas did not say."""
+    expires = parse_time(snapshot.get('expiresAt'))
+    if expires is None:
+        return None
+    created = parse_time(snapshot.get('createdAt')) or now
+    return int(round((expires - created).total_seconds() / DAY))
+
+
+def summary(snapshot: dict[str, t.Any] | None) -> dict[str, t.Any]:
+    """What --diff shows: identity, description, status and expiry, without links and sizes."""
+    if not snapshot:
+        return {}
+    return {key: snapshot.get(src) for key, src in (('id', 'id'), ('description', 'description'), ('status', 'status'),
+                                                     ('expires_at', 'expiresAt')) if snapshot.get(src) is not None}
+
+
+class SnapshotOps:
+    """The write side of atlas_snapshot, for one cluster of a known kind."""
+
+    def __init__(self, atlas: AtlasModule, kind: str) -> None:
+        self.atlas = atlas
+        self.kind = kind
+        self.api = snapshot_api(atlas, kind)
+        # One wait_timeout covers the whole task: waiting for a blocking snapshot, then for ours.
+        self.deadline = time.monotonic() + float(atlas.params['wait_timeout'])
+
+    def list(self) -> list[dict[str, t.Any]]:
+        return list_snapshots(self.atlas, self.kind)
+
+    def get(self, snapshot_id: str) -> dict[str, t.Any] | None:
+        return get_snapshot(self.atlas, self.kind, snapshot_id)
+
+    def wait_until_finished(self, snapshot: dict[str, t.Any], why: str) -> dict[str, t.Any]:
+        """Poll until the snapshot is completed or failed; fail the task on timeout or if it disappears."""
+        snapshot_id = snapshot['id']
+
+        def fetch() -> dict[str, t.Any]:
+            current = self.get(snapshot_id)
+            if current is None:
+                self.atlas.fail(f'Snapshot {snapshot_id} of cluster {self.atlas.cluster_name} disappeared while waiting for it {why}.')
+            return current
+
+        try:
+            return wait_for(fetch, lambda snap: not is_unfinished(snap), timeout=max(self.deadline - time.monotonic(), 0.0),
+                            description=f'snapshot {snapshot_id}', on_transient=self.atlas.module.warn)
+        except WaitTimeout as timeout:
+            last = timeout.last_value or snapshot
+            self.atlas.fail(f'Timed out (wait_timeout {self.atlas.params["wait_timeout"]} s) waiting for snapshot {snapshot_id} of cluster '
+                            f'{self.atlas.cluster_name} {why}; its last status was {last.get("status")}.', snapshot_id=snapshot_id,
+                            last_status=last.get('status'))
+
+    def take(self, description: str | None, retention: int, known: list[dict[str, t.Any]]) -> dict[str, t.Any]:
+        """POST one snapshot. After an ambiguous failure, re-read and adopt the snapshot Atlas did take; never a duplicate."""
+        body: dict[str, t.Any] = {'retentionInDays': retention}
+        if description is not None:
+            body['description'] = description
+        known_ids = {snap['id'] for snap in known}
+        ambiguous_left = self.atlas.params['retries']
+        while True:
+            try:
+                return self.atlas.client.post(self.atlas.cluster_path('/backup/snapshots'), body) or {}
+            except AtlasAmbiguousWriteError as err:
+                adopted = self._adopt_new(description, known_ids)
+                if adopted is not None:
+                    self.atlas.module.warn(f'Atlas did not answer the snapshot request ({err.detail}), but had taken snapshot {adopted["id"]}; '
+                                           'using it instead of asking again.')
+                    return adopted
+                if ambiguous_left <= 0:
+                    self.atlas.fail_api(f'take a snapshot of cluster {self.atlas.cluster_name}', err)
+                ambiguous_left -= 1
+                self.atlas.module.warn(f'The snapshot request failed ({err.detail}) and Atlas shows no new snapshot; asking again.')
+            except AtlasApiError as err:
+                if err.error_code != 'UNFINISHED_ON_DEMAND_SNAPSHOT':
+                    self.atlas.fail_api(f'take a snapshot of cluster {self.atlas.cluster_name}', err)
+                self._wait_for_blocker(err)
+                known_ids = {snap['id'] for snap in self.list()}
+
+    def _adopt_new(self, description: str | None, known_ids: set[str]) -> dict[str, t.Any] | None:
+        for snap in self.list():
+            if snap['id'] not in known_ids and is_on_demand(snap) and snap.get('description') == description:
+                return snap
+        return None
+
+    def _wait_for_blocker(self, err: AtlasApiError) -> None:
+        """Another on-demand snapshot is in flight: wait for it (with wait), else fail naming it."""
+        blockers = [snap for snap in self.list() if is_on_demand(snap) and is_unfinished(snap)]
+        if not blockers:
+            if time.monotonic() >= self.deadline:
+                self.atlas.fail_api(f'take a snapshot of cluster {self.atlas.cluster_name}', err)
+            time.sleep(1)  # it finished between Atlas's answer and our read; try again
+            return
+        blocker = blockers[0]
+        name = f'{blocker["id"]} ({blocker.get("description") or "no description"}, {blocker.get("status")})'
+        if not self.atlas.params['wait']:
+            self.atlas.fail(f'Cannot take a snapshot of cluster {self.atlas.cluster_name}: another on-demand snapshot is queued or in progress: '
+                            f'{name}. Run again once it has finished, or set wait: true to wait for it ({err.error_code}).',
+                            error_code=err.error_code, blocking_snapshot_id=blocker['id'])
+        self.wait_until_finished(blocker, 'to finish before taking a new one')
+
+    def set_retention(self, snapshot_id: str, days: int) -> dict[str, t.Any]:
+        """PATCH the expiry; Atlas changes retention through the replica-set path for every cluster type."""
+        try:
+            return self.atlas.client.patch(self.atlas.cluster_path(f'/backup/snapshots/{snapshot_id}'),
+                                           {'retentionUnit': 'DAYS', 'retentionValue': days}) or {}
+        except AtlasApiError as err:
+            self.atlas.fail_api(f'change the retention of snapshot {snapshot_id}', err)
+
+    def delete(self, snapshot_id: str) -> None:
+        try:
+            self.atlas.client.delete(f'{self.api.item_path}/{snapshot_id}')
+        except AtlasApiError as err:
+            if err.status == 404 and err.error_code == 'SNAPSHOT_NOT_FOUND':
+                return  # already gone: the goal is met
+            self.atlas.fail_api(f'delete snapshot {snapshot_id}', err)

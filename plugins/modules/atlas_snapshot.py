@@ -1,0 +1,327 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 mongodb_atlas.backup contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: atlas_snapshot
+short_description: Take, wait for, re-date and delete on-demand MongoDB Atlas cloud backup snapshots
+version_added: 0.1.0
+description:
+  - Ensures an on-demand cloud backup snapshot of a dedicated Atlas cluster (replica set or sharded) exists,
+    changes how long a snapshot is kept, or deletes on-demand snapshots.
+  - Idempotent. An on-demand snapshot with the same O(description) that is queued, in progress or
+    completed (and, with O(max_age), started recently enough) satisfies the task; otherwise one snapshot is taken.
+    Failed and scheduled snapshots never count.
+  - Never takes a second snapshot after an ambiguous failure. When the request times out, the connection drops or
+    Atlas answers 5xx, the module reads the cluster's snapshots again before deciding whether to ask again.
+  - Flex, legacy M2/M5 and free M0 clusters cannot take on-demand snapshots; the module fails before any write
+    and says what to use instead.
+  - Costs, with O(wait=false), at most 4 HTTP requests to take a snapshot and 3 when one already exists.
+extends_documentation_fragment:
+  - mongodb_atlas.backup.atlas
+  - mongodb_atlas.backup.atlas.attributes
+attributes:
+  check_mode:
+    support: full
+    details: Reads Atlas and reports what a real run would change; sends no POST, PATCH or DELETE and does not wait.
+  diff_mode:
+    support: full
+    details: Shows the snapshot's id, description, status and expiry before and after.
+options:
+  state:
+    description:
+      - V(present) ensures an on-demand snapshot exists (or, with O(snapshot_id) and O(retention_in_days), that it is kept that long).
+      - V(absent) deletes the on-demand snapshot O(snapshot_id), or every on-demand snapshot whose description is O(description).
+        Scheduled snapshots are never deleted.
+    type: str
+    default: present
+    choices: [present, absent]
+  description:
+    description:
+      - Description of the on-demand snapshot; identifies it for idempotency and for O(state=absent).
+      - With O(state=present), O(description) or O(snapshot_id) is required.
+    type: str
+  retention_in_days:
+    description:
+      - How many days Atlas keeps the snapshot (at least 1).
+      - Required when a new snapshot must be taken.
+      - With O(snapshot_id), the snapshot's expiry is changed to creation time plus this many days when it differs.
+    type: int
+  snapshot_id:
+    description:
+      - ID of an existing snapshot (24 lowercase hexadecimal characters), to re-date it or delete it.
+    type: str
+  max_age:
+    description:
+      - With O(state=present), only an existing snapshot started within this many minutes (on Atlas's clock) satisfies the task.
+      - V(0) or more. When not set, any matching snapshot does, whatever its age.
+    type: int
+  wait:
+    description:
+      - Wait until the snapshot is completed before returning. A failed snapshot fails the task.
+      - Also waits for another on-demand snapshot that is in flight before taking this one, and for an unfinished
+        snapshot before re-dating or deleting it. Without O(wait), those cases fail with a clear message.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait in all, for a blocking snapshot and then for this one. Polling starts every second and backs
+        off to every 30 seconds.
+    type: int
+    default: 3600
+author:
+  - mongodb_atlas.backup maintainers (@mongodb-atlas-backup)
+seealso:
+  - module: mongodb_atlas.backup.atlas_snapshot_info
+  - module: mongodb_atlas.backup.atlas_tenant_download
+"""
+
+EXAMPLES = r"""
+- name: Nightly snapshot, kept a week; a re-run within 12 hours does nothing
+  mongodb_atlas.backup.atlas_snapshot:
+    group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
+    cluster_name: Cluster0
+    description: nightly
+    retention_in_days: 7
+    max_age: 720
+    wait: false
+
+- name: Before an upgrade, take a snapshot and block until it is completed
+  mongodb_atlas.backup.atlas_snapshot:
+    group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
+    cluster_name: Cluster0
+    description: "pre-upgrade {{ target_version }}"
+    retention_in_days: 30
+    wait: true
+    wait_timeout: 7200
+  register: pre_upgrade
+
+- name: Keep that snapshot for 90 days instead
+  mongodb_atlas.backup.atlas_snapshot:
+    group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
+    cluster_name: Cluster0
+    snapshot_id: "{{ pre_upgrade.snapshot.id }}"
+    retention_in_days: 90
+
+- name: Delete every on-demand snapshot called pre-upgrade (scheduled snapshots are never touched)
+  mongodb_atlas.backup.atlas_snapshot:
+    group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
+    cluster_name: Cluster0
+    description: pre-upgrade
+    state: absent
+
+- name: Delete one snapshot by id
+  mongodb_atlas.backup.atlas_snapshot:
+    group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
+    cluster_name: Cluster0
+    snapshot_id: 5f1a2b3c4d5e6f7a8b9c0d20
+    state: absent
+
+- name: In a --check pipeline, report whether tonight's snapshot still has to be taken
+  mongodb_atlas.backup.atlas_snapshot:
+    group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
+    cluster_name: Cluster0
+    description: nightly
+    retention_in_days: 7
+    max_age: 720
+  check_mode: true
+  register: nightly_plan
+"""
+
+RETURN = r"""
+snapshot:
+  description:
+    - The snapshot, snake_case, as Atlas returns it (without hypermedia links).
+    - For O(state=absent), what was deleted (the first one when several were); V({}) when there was nothing to delete.
+    - In check mode, when a snapshot would be taken, the would-be snapshot without an id.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Snapshot ID.
+      type: str
+      sample: 6a0000000000000000000001
+    status:
+      description: C(queued), C(inProgress), C(completed) or C(failed).
+      type: str
+      sample: completed
+    description:
+      description: The description given when the snapshot was taken.
+      type: str
+      sample: nightly
+    created_at:
+      description: When the snapshot started; absent while queued.
+      type: str
+      sample: "2026-11-22T03:00:01Z"
+    expires_at:
+      description: When Atlas deletes the snapshot.
+      type: str
+      sample: "2026-11-29T03:00:00Z"
+    type:
+      description: C(replicaSet) or C(shardedCluster).
+      type: str
+      sample: replicaSet
+    snapshot_type:
+      description: C(onDemand) for the snapshots this module takes.
+      type: str
+      sample: onDemand
+    members:
+      description: For sharded clusters, one entry per shard and config server.
+      type: list
+      elements: dict
+      sample: [{"cloud_provider": "AWS", "id": "6a0000000000000000000002", "replica_set_name": "Sharded0-shard-0"}]
+    snapshot_ids:
+      description: For sharded clusters, the IDs of the member snapshots.
+      type: list
+      elements: str
+      sample: ["6a0000000000000000000002"]
+deleted:
+  description: IDs of the snapshots deleted (or, in check mode, that would be).
+  returned: when O(state=absent)
+  type: list
+  elements: str
+  sample: ["6a0000000000000000000001"]
+"""
+
+import datetime
+import typing as t
+
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import AtlasModule, snake_result
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshot_ops import (
+    SnapshotOps, check_on_demand_capable, find_reusable_snapshot, is_on_demand, is_unfinished, iso, parse_time, retention_days, summary,
+)
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshots import normalized_status
+
+Result = t.Tuple[bool, t.Optional[dict], t.Optional[dict]]  # changed, before, after
+
+
+def ensure_present(atlas: AtlasModule, ops: SnapshotOps) -> Result:
+    """Reuse a matching on-demand snapshot, or take one; wait for it when asked."""
+    params = atlas.params
+    snapshots = ops.list()
+    found = find_reusable_snapshot(snapshots, params['description'], params['max_age'], atlas.client.now())
+    if found is None:
+        if params['retention_in_days'] is None:
+            atlas.fail(f'No on-demand snapshot of cluster {atlas.cluster_name} matches description {params["description"]!r}'
+                       f'{" and max_age" if params["max_age"] is not None else ""}, and retention_in_days is required to take one.')
+        if atlas.module.check_mode:
+            expires = atlas.client.now() + datetime.timedelta(days=params['retention_in_days'])
+            return True, None, {'description': params['description'], 'status': 'queued', 'snapshotType': 'onDemand', 'expiresAt': iso(expires)}
+        found = ops.take(params['description'], params['retention_in_days'], snapshots)
+        changed = True
+    else:
+        changed = False
+    before = None if changed else found
+    if params['wait'] and not atlas.module.check_mode and is_unfinished(found):
+        found = ops.wait_until_finished(found, 'to complete')
+    if normalized_status(found) == 'failed':
+        atlas.fail(f'Snapshot {found["id"]} of cluster {atlas.cluster_name} failed.', snapshot=snake_result(found), changed=changed)
+    return changed, before, found
+
+
+def ensure_retention(atlas: AtlasModule, ops: SnapshotOps) -> Result:
+    """Make an existing snapshot's expiry creation time + retention_in_days."""
+    params = atlas.params
+    snapshot = existing_snapshot(atlas, ops, params['snapshot_id'])
+    if params['retention_in_days'] is None:
+        return False, snapshot, snapshot
+    if is_unfinished(snapshot):
+        snapshot = settle(atlas, ops, snapshot, 'change its retention')
+    if retention_days(snapshot, atlas.client.now()) == params['retention_in_days']:
+        return False, snapshot, snapshot
+    if atlas.module.check_mode:
+        created = parse_time(snapshot.get('createdAt')) or atlas.client.now()
+        return True, snapshot, dict(snapshot, expiresAt=iso(created + datetime.timedelta(days=params['retention_in_days'])))
+    updated = ops.set_retention(snapshot['id'], params['retention_in_days'])
+    return True, snapshot, dict(snapshot, **updated)
+
+
+def ensure_absent(atlas: AtlasModule, ops: SnapshotOps) -> tuple[bool, list[dict]]:
+    """Delete the snapshot by id, or every on-demand snapshot with the description; never scheduled ones."""
+    params = atlas.params
+    if params['snapshot_id']:
+        found = ops.get(params['snapshot_id'])
+        if found is not None and not is_on_demand(found):
+            atlas.fail(f'Snapshot {found["id"]} of cluster {atlas.cluster_name} is a {found.get("snapshotType", "scheduled")} snapshot; '
+                       'this module only deletes on-demand snapshots.')
+        doomed = [found] if found else []
+    else:
+        doomed = [snap for snap in ops.list() if is_on_demand(snap) and snap.get('description') == params['description']]
+    unfinished = [snap for snap in doomed if is_unfinished(snap)]
+    if unfinished and not params['wait']:
+        names = ', '.join(f'{snap["id"]} ({snap.get("status")})' for snap in unfinished)
+        atlas.fail(f'Cannot delete: snapshot(s) {names} of cluster {atlas.cluster_name} are still running and Atlas cannot delete them '
+                   'until they finish. Nothing was deleted. Set wait: true to wait for them, or run again later.')
+    if not atlas.module.check_mode:
+        doomed = [settle(atlas, ops, snap, 'delete it') if is_unfinished(snap) else snap for snap in doomed]
+        for snap in doomed:
+            ops.delete(snap['id'])
+    return bool(doomed), doomed
+
+
+def existing_snapshot(atlas: AtlasModule, ops: SnapshotOps, snapshot_id: str) -> dict:
+    snapshot = ops.get(snapshot_id)
+    if snapshot is None:
+        atlas.fail(f'Snapshot {snapshot_id} does not exist in cluster {atlas.cluster_name} (SNAPSHOT_NOT_FOUND).')
+    return snapshot
+
+
+def settle(atlas: AtlasModule, ops: SnapshotOps, snapshot: dict, purpose: str) -> dict:
+    """An unfinished snapshot: wait for it when allowed (not in check mode, which does not wait), else fail saying so."""
+    if atlas.params['wait'] and atlas.module.check_mode:
+        return snapshot
+    if not atlas.params['wait']:
+        atlas.fail(f'Snapshot {snapshot["id"]} of cluster {atlas.cluster_name} is still {snapshot.get("status")}; '
+                   f'Atlas cannot {purpose} until it finishes. Set wait: true to wait for it, or run again later.')
+    return ops.wait_until_finished(snapshot, f'to finish so as to {purpose}')
+
+
+def check_params(atlas: AtlasModule) -> None:
+    """Everything that can be wrong with the options, before any request."""
+    params = atlas.params
+    atlas.check_id('snapshot_id', params['snapshot_id'])
+    for option, minimum in (('retention_in_days', 1), ('max_age', 0), ('wait_timeout', 0)):
+        if params[option] is not None and params[option] < minimum:
+            atlas.fail(f'{option} must be at least {minimum}, got {params[option]}.')
+    if params['state'] == 'absent' and not (params['snapshot_id'] or params['description'] is not None):
+        atlas.fail('state=absent needs snapshot_id (one snapshot) or description (every on-demand snapshot with it).')
+    if params['state'] == 'present' and not (params['snapshot_id'] or params['description'] is not None):
+        atlas.fail('state=present needs description (to find or take the snapshot) or snapshot_id (to re-date one).')
+
+
+def main() -> None:
+    atlas = AtlasModule(
+        argument_spec=dict(
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+            description=dict(type='str'),
+            retention_in_days=dict(type='int'),
+            snapshot_id=dict(type='str'),
+            max_age=dict(type='int'),
+            wait=dict(type='bool', default=True),
+            wait_timeout=dict(type='int', default=3600),
+        ),
+        supports_check_mode=True,
+    )
+    check_params(atlas)
+    cluster = atlas.get_cluster()
+    check_on_demand_capable(atlas, cluster.kind, cluster.tier)
+    ops = SnapshotOps(atlas, cluster.kind)
+    result: dict[str, t.Any] = {}
+    if atlas.params['state'] == 'absent':
+        changed, deleted = ensure_absent(atlas, ops)
+        before, after = (deleted[0] if deleted else None), None
+        result['deleted'] = [snap['id'] for snap in deleted]
+        result['snapshot'] = snake_result(before) if before else {}
+    else:
+        changed, before, after = ensure_retention(atlas, ops) if atlas.params['snapshot_id'] else ensure_present(atlas, ops)
+        result['snapshot'] = snake_result({k: v for k, v in after.items() if v is not None}) if after else {}
+    if atlas.module._diff:
+        result['diff'] = {'before': summary(before), 'after': summary(after)}
+    atlas.exit(changed=changed, **result)
+
+
+if __name__ == '__main__':
+    main()
