@@ -12,7 +12,7 @@ import typing as t
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import FLEX, NO_BACKUP, TENANT, AtlasModule
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasAmbiguousWriteError, AtlasApiError
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshots import get_snapshot, list_snapshots, normalized_status, snapshot_api
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshots import get_snapshot, list_snapshots, normalized_status, read_snapshot, snapshot_api
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._waiter import WaitTimeout, wait_for
 
 USABLE = ('queued', 'inprogress', 'completed')
@@ -106,7 +106,7 @@ class SnapshotOps:
         snapshot_id = snapshot['id']
 
         def fetch() -> dict[str, t.Any]:
-            current = self.get(snapshot_id)
+            current = read_snapshot(self.atlas, self.kind, snapshot_id)
             if current is None:
                 self.atlas.fail(f'Snapshot {snapshot_id} of cluster {self.atlas.cluster_name} disappeared while waiting for it {why}.')
             return current
@@ -114,6 +114,8 @@ class SnapshotOps:
         try:
             return wait_for(fetch, lambda snap: not is_unfinished(snap), timeout=max(self.deadline - time.monotonic(), 0.0),
                             description=f'snapshot {snapshot_id}', on_transient=self.atlas.module.warn)
+        except AtlasApiError as err:
+            self.atlas.fail_api(f'read snapshot {snapshot_id} of cluster {self.atlas.cluster_name}', err)
         except WaitTimeout as timeout:
             last = timeout.last_value or snapshot
             self.atlas.fail(f'Timed out (wait_timeout {self.atlas.params["wait_timeout"]} s) waiting for snapshot {snapshot_id} of cluster '

@@ -50,14 +50,22 @@ def list_snapshots(atlas: AtlasModule, kind: str) -> list[dict[str, t.Any]]:
         atlas.fail_api(f'list the snapshots of cluster {atlas.cluster_name}', err)
 
 
-def get_snapshot(atlas: AtlasModule, kind: str, snapshot_id: str) -> dict[str, t.Any] | None:
-    """One snapshot, or None when Atlas says it does not exist."""
+def read_snapshot(atlas: AtlasModule, kind: str, snapshot_id: str) -> dict[str, t.Any] | None:
+    """One snapshot, or None when Atlas says it does not exist; other API errors are raised (a waiter may retry them)."""
     api = snapshot_api(atlas, kind)
     try:
         return atlas.client.get(f'{api.item_path}/{snapshot_id}', resource=api.resource)
     except AtlasApiError as err:
         if err.status == 404 and err.error_code in SNAPSHOT_MISSING_CODES:
             return None
+        raise
+
+
+def get_snapshot(atlas: AtlasModule, kind: str, snapshot_id: str) -> dict[str, t.Any] | None:
+    """One snapshot, or None when Atlas says it does not exist; other errors fail the task."""
+    try:
+        return read_snapshot(atlas, kind, snapshot_id)
+    except AtlasApiError as err:
         atlas.fail_api(f'read snapshot {snapshot_id} of cluster {atlas.cluster_name}', err)
 
 
