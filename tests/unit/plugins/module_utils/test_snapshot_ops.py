@@ -1,0 +1,57 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 mongodb_atlas.backup contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Pure decisions of atlas_snapshot: which snapshot is reusable, retention in days, the diff summary."""
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshot_ops import (
+    find_reusable_snapshot, parse_time, retention_days, summary,
+)
+
+NOW = datetime.datetime(2026, 11, 22, 12, 0, tzinfo=datetime.timezone.utc)
+
+
+def snap(id_, status='completed', kind='onDemand', description='nightly', created='2026-11-22T11:00:00Z', **extra):
+    doc = dict(id=id_, status=status, snapshotType=kind, description=description, **extra)
+    if created:
+        doc['createdAt'] = created
+    return doc
+
+
+@pytest.mark.parametrize('snapshots, max_age, expected', [
+    ([snap('a')], None, 'a'),
+    ([snap('a', status='queued', created=None)], 5, 'a'),           # not started yet: counts as fresh
+    ([snap('a', status='inProgress')], None, 'a'),
+    ([snap('a', status='failed')], None, None),                      # failed never counts
+    ([snap('a', kind='scheduled')], None, None),                     # scheduled never counts
+    ([snap('a', description='other')], None, None),
+    ([snap('a')], 30, None),                                         # started 60 minutes ago
+    ([snap('a')], 60, 'a'),
+    ([snap('b', status='failed'), snap('a')], None, 'a'),            # newest usable one
+])
+def test_find_reusable_snapshot(snapshots, max_age, expected):
+    found = find_reusable_snapshot(snapshots, 'nightly', max_age, NOW)
+    assert (found or {}).get('id') == expected
+
+
+def test_retention_days_rounds_expiry_minus_creation():
+    assert retention_days({'createdAt': '2026-11-22T11:00:01Z', 'expiresAt': '2026-11-25T11:00:00Z'}, NOW) == 3
+    assert retention_days({'expiresAt': '2026-11-29T12:00:00Z'}, NOW) == 7   # queued: measured from now
+    assert retention_days({}, NOW) is None
+
+
+def test_parse_time_forms():
+    assert parse_time('2026-11-22T11:00:00Z') == datetime.datetime(2026, 11, 22, 11, tzinfo=datetime.timezone.utc)
+    assert parse_time('2026-11-22T11:00:00.123Z').microsecond == 123000
+    assert parse_time('not a time') is None and parse_time(None) is None
+
+
+def test_summary_keeps_only_what_diff_needs():
+    doc = snap('a', expiresAt='2026-11-29T00:00:00Z', links=[{'rel': 'self'}], storageSizeBytes=5)
+    assert summary(doc) == {'id': 'a', 'description': 'nightly', 'status': 'completed', 'expires_at': '2026-11-29T00:00:00Z'}
+    assert summary(None) == {}
