@@ -1,0 +1,314 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 mongodb_atlas.backup contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: atlas_tenant_download
+short_description: Download a Flex or legacy M2/M5 MongoDB Atlas snapshot, verified
+version_added: 0.1.0
+description:
+  - Requests a download link for a snapshot of a Flex cluster (or a legacy M2/M5 shared-tier cluster) and, with O(dest),
+    downloads the archive, checks it and moves it into place atomically.
+  - Since 2026-01-22 Atlas has no M2/M5 clusters: they all became Flex clusters, and the shared-tier (tenant) backup
+    endpoints were removed. O(download_api=auto) uses the Flex API for Flex clusters, the tenant API for clusters that
+    still report M2/M5, and falls back to the Flex API when the tenant API answers as removed (HTTP 404 or 410).
+  - Idempotent. A download job for the same snapshot that has not failed and whose link stays valid for at least
+    10 more minutes is reused instead of requesting a new one. An existing O(dest) is left alone unless O(force=true).
+  - The archive is fetched from the pre-signed link without any Atlas credentials, streamed in chunks to a temporary
+    file beside O(dest), checked (HTTP status, length, gzip magic, readable tar), hashed with SHA-256, then moved into
+    place. A failed download leaves O(dest) exactly as it was.
+extends_documentation_fragment:
+  - mongodb_atlas.backup.atlas
+  - mongodb_atlas.backup.atlas.attributes
+  - ansible.builtin.files
+attributes:
+  check_mode:
+    support: full
+    details: Reads Atlas; requests no link and writes no file, and reports what a real run would change.
+  diff_mode:
+    support: none
+options:
+  snapshot_id:
+    description:
+      - ID of the snapshot to download (24 lowercase hexadecimal characters). It must be completed.
+      - When not set, the newest completed snapshot of the cluster.
+    type: str
+  download_api:
+    description:
+      - Which Atlas API serves the download.
+      - V(auto) picks by cluster kind and falls back from the removed tenant API to Flex.
+      - V(flex) forces C(/flexClusters/{name}/backup/download); V(tenant) forces the legacy C(/clusters/{name}/backup/tenant/download).
+    type: str
+    default: auto
+    choices: [auto, flex, tenant]
+  wait:
+    description:
+      - Wait until the download job is completed and has a link. Required (the default) when O(dest) is set.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait for the download job.
+    type: int
+    default: 1800
+  dest:
+    description:
+      - Where to save the archive. An existing directory (or a path ending in C(/)) receives C(<snapshot_id>.tgz).
+      - Its directory must exist and be writable. When not set, only the link is requested and returned.
+    type: path
+  force:
+    description:
+      - Download again even if O(dest) exists (with a fresh or reused link). Without it an existing O(dest) is left alone
+        and no link is requested.
+    type: bool
+    default: false
+  validate_archive:
+    description:
+      - Read the whole archive as a gzip'd tar before moving it into place.
+    type: bool
+    default: true
+notes:
+  - The signed RV(restore_job.snapshot_url) is returned (that is the point of the module) but is never written into an
+    error message or a warning. Treat the task result as a secret for as long as the link is valid (4 hours), for example
+    with C(no_log) on the task when results are logged centrally.
+author:
+  - mongodb_atlas.backup maintainers (@mongodb-atlas-backup)
+seealso:
+  - module: mongodb_atlas.backup.atlas_snapshot_info
+"""
+
+EXAMPLES = r"""
+- name: Get a download link for the newest snapshot of a Flex cluster (no file written)
+  mongodb_atlas.backup.atlas_tenant_download:
+    group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
+    cluster_name: Flex0
+  register: link
+  no_log: true
+
+- name: Download the newest snapshot into a directory, as <snapshot_id>.tgz, readable by the backup group only
+  mongodb_atlas.backup.atlas_tenant_download:
+    group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
+    cluster_name: Flex0
+    dest: /srv/backups/flex0/
+    mode: "0640"
+    group: backup
+  register: archive
+
+- name: Show where it went
+  ansible.builtin.debug:
+    msg: "{{ archive.dest }}: {{ archive.size }} bytes, sha256 {{ archive.checksum }}"
+
+- name: Refresh a fixed file name with a specific snapshot, even if the file exists
+  mongodb_atlas.backup.atlas_tenant_download:
+    group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
+    cluster_name: Flex0
+    snapshot_id: 65a000000000000000000501
+    dest: /srv/backups/flex0/latest.tgz
+    force: true
+
+- name: A legacy M2 cluster through the seed documents' tenant API (where it is still served)
+  mongodb_atlas.backup.atlas_tenant_download:
+    group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
+    cluster_name: Tenant0
+    download_api: tenant
+    api_version: v1.0
+    dest: /srv/backups/tenant0/
+"""
+
+RETURN = r"""
+restore_job:
+  description:
+    - The download job, snake_case (tenant API C(TenantRestore) or Flex C(FlexBackupRestoreJob20241113)).
+    - In check mode, when a new job would be requested, only RV(restore_job.snapshot_id) is set.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Job ID.
+      type: str
+      sample: 6a0000000000000000000002
+    snapshot_id:
+      description: The snapshot being downloaded.
+      type: str
+      sample: 65a000000000000000000501
+    status:
+      description: C(PENDING), C(QUEUED), C(RUNNING), C(COMPLETED) or C(FAILED).
+      type: str
+      sample: COMPLETED
+    delivery_type:
+      description: Always C(DOWNLOAD).
+      type: str
+      sample: DOWNLOAD
+    snapshot_url:
+      description: Pre-signed link to the archive, valid until RV(restore_job.expiration_date). A secret.
+      type: str
+      sample: https://storage.example/backup-downloads/6a00/65a0.tgz?X-Amz-Signature=...
+    expiration_date:
+      description: When the link stops working.
+      type: str
+      sample: "2026-11-22T17:16:04Z"
+download_api:
+  description: The API that served the download, after any fallback.
+  returned: always
+  type: str
+  sample: flex
+dest:
+  description: Where the archive is.
+  returned: when O(dest) is set
+  type: str
+  sample: /srv/backups/flex0/65a000000000000000000501.tgz
+size:
+  description: Size of the archive in bytes.
+  returned: when O(dest) is set and not in check mode
+  type: int
+  sample: 1048576
+checksum:
+  description: SHA-256 of the archive.
+  returned: when O(dest) is set and not in check mode
+  type: str
+  sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+"""
+
+import os
+import typing as t
+
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import FLEX, NO_BACKUP, TENANT, AtlasModule, snake_result
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasApiError
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._download import (
+    DownloadApi, DownloadFailed, DownloadJobs, TenantApiGone, fetch_archive, sha256_of,
+)
+
+
+def target_path(dest: str | None, snapshot_id: str | None) -> str | None:
+    """The file to write: dest itself, or <snapshot_id>.tgz inside a directory (None until the snapshot is known)."""
+    if dest is None:
+        return None
+    if os.path.isdir(dest) or dest.endswith(os.sep):
+        return os.path.join(dest, f'{snapshot_id}.tgz') if snapshot_id else None
+    return dest
+
+
+def check_dest(atlas: AtlasModule, dest: str) -> None:
+    """The destination's directory must exist and be writable: checked before any request."""
+    directory = dest if (os.path.isdir(dest) or dest.endswith(os.sep)) else (os.path.dirname(dest) or '.')
+    if not os.path.isdir(directory):
+        atlas.fail(f'The directory for dest, {directory}, does not exist (or is not a directory). Create it first.')
+    if not os.access(directory, os.W_OK | os.X_OK):
+        atlas.fail(f'The directory for dest, {directory}, is not writable by this user.')
+
+
+def existing_file_result(atlas: AtlasModule, path: str) -> t.NoReturn:
+    """dest is already there and force is off: leave it alone, request nothing."""
+    file_args = atlas.module.load_file_common_arguments(atlas.params, path=path)
+    changed = atlas.module.set_fs_attributes_if_different(file_args, False)
+    atlas.exit(changed=changed, dest=path, size=os.path.getsize(path), checksum=sha256_of(path), restore_job={}, download_api=None,
+               msg='dest exists; set force: true to download again')
+
+
+def choose_api(atlas: AtlasModule) -> str:
+    """Which download API fits this cluster (auto), or the forced one; other cluster kinds fail saying what fits."""
+    forced = atlas.params['download_api']
+    cluster = atlas.get_cluster()
+    if cluster.kind == NO_BACKUP:
+        atlas.fail(f'Cluster {atlas.cluster_name} is a free {cluster.tier} cluster, which has no backups to download.')
+    if cluster.kind not in (FLEX, TENANT):
+        atlas.fail(f'Cluster {atlas.cluster_name} is a dedicated {cluster.tier} cluster; its backups are cloud backup snapshots. '
+                   'Use mongodb_atlas.backup.atlas_snapshot to take one, and an Atlas restore job with delivery type download '
+                   'to export it. This module serves Flex and legacy M2/M5 clusters.')
+    return cluster.kind if forced == 'auto' else forced
+
+
+def obtain_job(atlas: AtlasModule, which: str) -> tuple[str, DownloadJobs, dict, dict | None, bool]:
+    """Snapshot and job on one API, falling back from a removed tenant API to Flex when choosing automatically."""
+    try:
+        return run_on(atlas, which)
+    except TenantApiGone:
+        if atlas.params['download_api'] == 'tenant':
+            atlas.fail('The tenant (M2/M5) backup API answered as removed: Atlas retired it on 2026-01-22 and every M2/M5 cluster '
+                       'is now a Flex cluster. Use download_api: auto or flex.')
+        atlas.module.warn('The tenant backup API is gone (retired 2026-01-22); using the Flex API.')
+        return run_on(atlas, FLEX)
+
+
+def run_on(atlas: AtlasModule, which: str) -> tuple[str, DownloadJobs, dict, dict | None, bool]:
+    jobs = DownloadJobs(atlas, DownloadApi(atlas, which))
+    try:
+        snapshot = jobs.snapshot(atlas.params['snapshot_id'])
+        path = target_path(atlas.params['dest'], snapshot['id'])
+        if path and os.path.exists(path) and not atlas.params['force']:
+            existing_file_result(atlas, path)
+        job, known = jobs.find(snapshot['id'])
+        if job is not None:
+            return which, jobs, snapshot, job, False
+        if atlas.module.check_mode:
+            return which, jobs, snapshot, None, True
+        return which, jobs, snapshot, jobs.request(snapshot['id'], known), True
+    except AtlasApiError as err:
+        atlas.fail_api(f'get a download of a snapshot of cluster {atlas.cluster_name}', err)
+
+
+def main() -> None:
+    atlas = AtlasModule(
+        argument_spec=dict(
+            snapshot_id=dict(type='str'),
+            download_api=dict(type='str', default='auto', choices=['auto', 'flex', 'tenant']),
+            wait=dict(type='bool', default=True),
+            wait_timeout=dict(type='int', default=1800),
+            dest=dict(type='path'),
+            force=dict(type='bool', default=False),
+            validate_archive=dict(type='bool', default=True),
+        ),
+        supports_check_mode=True,
+        add_file_common_args=True,
+    )
+    params = atlas.params
+    atlas.check_id('snapshot_id', params['snapshot_id'])
+    if params['wait_timeout'] < 0:
+        atlas.fail(f'wait_timeout must be 0 or more, got {params["wait_timeout"]}.')
+    if params['dest']:
+        if not params['wait']:
+            atlas.fail('dest needs wait: true, since the archive can only be downloaded once its link is ready.')
+        check_dest(atlas, params['dest'])
+        known_target = target_path(params['dest'], params['snapshot_id'])
+        if known_target and os.path.exists(known_target) and not params['force']:
+            existing_file_result(atlas, known_target)
+
+    which, jobs, snapshot, job, changed = obtain_job(atlas, choose_api(atlas))
+    result: dict[str, t.Any] = {'download_api': which}
+    if job is None:  # check mode, a new job would be requested
+        result['restore_job'] = {'snapshot_id': snapshot['id']}
+    else:
+        if params['wait'] and not atlas.module.check_mode:
+            try:
+                job = jobs.wait(job)
+            except AtlasApiError as err:
+                atlas.fail_api(f'read download job {job["id"]}', err)
+        result['restore_job'] = snake_result(job)
+    path = target_path(params['dest'], snapshot['id'])
+    if path:
+        result['dest'] = path
+        changed = True  # dest is missing or force is set: a file is (or would be) written
+        if not atlas.module.check_mode:
+            changed = save_archive(atlas, job, path, result) or changed
+    atlas.exit(changed=changed, **result)
+
+
+def save_archive(atlas: AtlasModule, job: dict, path: str, result: dict[str, t.Any]) -> bool:
+    """Download, verify, move into place, apply file attributes; dest is untouched on any failure."""
+    try:
+        fetched = fetch_archive(atlas, job['snapshotUrl'], path, atlas.params['validate_archive'])
+    except DownloadFailed as failure:
+        atlas.fail(f'Failed to download snapshot {job.get("snapshotId")} of cluster {atlas.cluster_name}: {failure}. '
+                   f'{path} was left as it was. Re-running the task requests a fresh download link.', job_id=job.get('id'))
+    atlas.module.atomic_move(fetched['temp'], path)
+    file_args = atlas.module.load_file_common_arguments(atlas.params, path=path)
+    atlas.module.set_fs_attributes_if_different(file_args, True)
+    result.update(size=fetched['size'], checksum=fetched['sha256'])
+    return True
+
+
+if __name__ == '__main__':
+    main()
