@@ -17,6 +17,8 @@ for _ in $(seq 1 50); do
 done
 grep "atlas simulator ready" "$LOG"
 
+rm -rf docs/downloads  # a fresh tour: the first download really downloads
+
 # Install the collection from this checkout so the playbook uses it exactly as a user would.
 COLLECTIONS=build/demo-collections
 rm -rf "$COLLECTIONS"

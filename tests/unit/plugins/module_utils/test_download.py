@@ -1,0 +1,131 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 mongodb_atlas.backup contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Download decisions: which job is reusable, which snapshot is newest, sunset detection, archive checks and cleanup."""
+from __future__ import annotations
+
+import datetime
+import errno
+import gzip
+import io
+import os
+import tarfile
+
+import pytest
+
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasApiError
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._download import (
+    DownloadFailed, check_archive, fetch_archive, is_sunset, newest_completed, reusable_job,
+)
+
+NOW = datetime.datetime(2026, 11, 22, 12, 0, tzinfo=datetime.timezone.utc)
+SID = 'a' * 24
+
+
+def job(id_, status='COMPLETED', expires='2026-11-22T15:00:00Z', snapshot=SID, url='https://s/x.tgz?sig=1'):
+    doc = {'id': id_, 'status': status, 'snapshotId': snapshot, 'deliveryType': 'DOWNLOAD', 'expirationDate': expires}
+    if url and status == 'COMPLETED':
+        doc['snapshotUrl'] = url
+    return doc
+
+
+@pytest.mark.parametrize('jobs, expected', [
+    ([job('1')], '1'),
+    ([job('1', status='RUNNING')], '1'),                              # in flight: asking again would be refused anyway
+    ([job('1', status='FAILED')], None),
+    ([job('1', expires='2026-11-22T12:05:00Z')], None),               # 5 minutes left: too close to expiry
+    ([job('1', expires='2026-11-22T11:00:00Z')], None),               # expired
+    ([job('1', snapshot='b' * 24)], None),
+    ([job('1', url=None)], None),                                     # completed but no link
+    ([job('1', status='FAILED'), job('2')], '2'),
+])
+def test_reusable_job(jobs, expected):
+    assert (reusable_job(jobs, SID, NOW) or {}).get('id') == expected
+
+
+def test_newest_completed():
+    snaps = [{'id': '1', 'status': 'COMPLETED', 'finishTime': '2026-11-20T03:00:00Z'},
+             {'id': '2', 'status': 'RUNNING', 'startTime': '2026-11-22T03:00:00Z'},
+             {'id': '3', 'status': 'COMPLETED', 'finishTime': '2026-11-21T03:00:00Z'}]
+    assert newest_completed(snaps)['id'] == '3'
+    assert newest_completed([]) is None
+
+
+@pytest.mark.parametrize('status, code, sunset', [(410, 'VERSION_GONE', True), (404, 'NOT_FOUND', True), (404, None, True),
+                                                  (404, 'TENANT_SNAPSHOT_NOT_FOUND', False), (404, 'CLUSTER_NOT_FOUND', False),
+                                                  (400, 'INVALID_ATTRIBUTE', False)])
+def test_is_sunset(status, code, sunset):
+    assert is_sunset(AtlasApiError(status, code, 'x', 'GET', '/p')) is sunset
+
+
+def make_tgz(path):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode='w:gz') as tar:
+        data = b'hello'
+        info = tarfile.TarInfo('dump/a.bson')
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    with open(path, 'wb') as handle:
+        handle.write(buf.getvalue())
+
+
+def test_check_archive_accepts_tgz_and_rejects_corruption(tmp_path):
+    good = tmp_path / 'good.tgz'
+    make_tgz(good)
+    check_archive(str(good))
+    bad = tmp_path / 'bad.tgz'
+    bad.write_bytes(gzip.compress(b'not a tar at all' * 100)[:-10])
+    with pytest.raises(DownloadFailed):
+        check_archive(str(bad))
+
+
+class FakeAtlas:
+    """Just enough of AtlasModule for fetch_archive."""
+
+    def __init__(self, download):
+        self.client = type('Client', (), {'download': staticmethod(download)})()
+
+
+def test_fetch_archive_full_disk_leaves_nothing(tmp_path):
+    def download(url, sink):
+        raise OSError(errno.ENOSPC, 'No space left on device')
+
+    with pytest.raises(DownloadFailed) as caught:
+        fetch_archive(FakeAtlas(download), 'https://s/x.tgz?X-Amz-Signature=abc', str(tmp_path / 'out.tgz'), True)
+    assert 'disk is full' in str(caught.value)
+    assert os.listdir(tmp_path) == []
+
+
+def test_fetch_archive_rejects_non_gzip_and_expired_links(tmp_path):
+    def not_gzip(url, sink):
+        sink.write(b'<html>')
+        return {'first_bytes': b'<html>', 'size': 6, 'sha256': 'x', 'content_length': 6, 'status': 200}
+
+    with pytest.raises(DownloadFailed) as caught:
+        fetch_archive(FakeAtlas(not_gzip), 'https://s/x.tgz', str(tmp_path / 'out.tgz'), True)
+    assert 'not gzip' in str(caught.value)
+
+    def expired(url, sink):
+        raise AtlasApiError(403, 'DOWNLOAD_HTTP_403', 'Request has expired', 'GET', '/x.tgz')
+
+    with pytest.raises(DownloadFailed) as caught:
+        fetch_archive(FakeAtlas(expired), 'https://s/x.tgz?X-Amz-Signature=abc', str(tmp_path / 'out.tgz'), True)
+    assert 'expired' in str(caught.value) and 'Signature=abc' not in str(caught.value)
+    assert os.listdir(tmp_path) == []
+
+
+def test_fetch_archive_keeps_a_verified_temp_beside_dest(tmp_path):
+    source = tmp_path / 'src.tgz'
+    make_tgz(source)
+    payload = source.read_bytes()
+    source.unlink()
+
+    def download(url, sink):
+        sink.write(payload)
+        return {'first_bytes': payload[:512], 'size': len(payload), 'sha256': 'x', 'content_length': len(payload), 'status': 200}
+
+    result = fetch_archive(FakeAtlas(download), 'https://s/x.tgz', str(tmp_path / 'out.tgz'), True)
+    assert os.path.dirname(result['temp']) == str(tmp_path)
+    with open(result['temp'], 'rb') as handle:
+        assert handle.read() == payload
