@@ -12,7 +12,9 @@ import typing as t
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import FLEX, NO_BACKUP, TENANT, AtlasModule
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasAmbiguousWriteError, AtlasApiError
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshots import get_snapshot, list_snapshots, normalized_status, read_snapshot, snapshot_api
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshots import (
+    get_snapshot, list_snapshots, normalized_status, read_snapshot, snapshot_api,
+)
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._waiter import WaitTimeout, wait_for
 
 USABLE = ('queued', 'inprogress', 'completed')
@@ -81,8 +83,8 @@ def summary(snapshot: dict[str, t.Any] | None) -> dict[str, t.Any]:
     """What --diff shows: identity, description, status and expiry, without links and sizes."""
     if not snapshot:
         return {}
-    return {key: snapshot.get(src) for key, src in (('id', 'id'), ('description', 'description'), ('status', 'status'),
-                                                     ('expires_at', 'expiresAt')) if snapshot.get(src) is not None}
+    fields = (('id', 'id'), ('description', 'description'), ('status', 'status'), ('expires_at', 'expiresAt'))
+    return {key: snapshot.get(src) for key, src in fields if snapshot.get(src) is not None}
 
 
 class SnapshotOps:

@@ -12,7 +12,7 @@ version_added: 0.1.0
 description:
   - Requests a download link for a snapshot of a Flex cluster (or a legacy M2/M5 shared-tier cluster) and, with O(dest),
     downloads the archive, checks it and moves it into place atomically.
-  - Since 2026-01-22 Atlas has no M2/M5 clusters: they all became Flex clusters, and the shared-tier (tenant) backup
+  - Since 2026-01-22 Atlas has no M2/M5 clusters (they all became Flex clusters), and the shared-tier (tenant) backup
     endpoints were removed. O(download_api=auto) uses the Flex API for Flex clusters, the tenant API for clusters that
     still report M2/M5, and falls back to the Flex API when the tenant API answers as removed (HTTP 404 or 410).
   - Idempotent. A download job for the same snapshot that has not failed and whose link stays valid for at least

@@ -66,8 +66,8 @@ def test_tenant_sunset_falls_back_to_flex(run_module):
 
 @responses.activate
 def test_dedicated_cluster_points_elsewhere(run_module):
-    responses.add(responses.GET, f'{API}/clusters/Cluster0', json={'name': 'Cluster0', 'clusterType': 'REPLICASET',
-                                                                  'replicationSpecs': [{'regionConfigs': [{'electableSpecs': {'instanceSize': 'M10'}}]}]})
+    dedicated = {'name': 'Cluster0', 'clusterType': 'REPLICASET', 'replicationSpecs': [{'regionConfigs': [{'electableSpecs': {'instanceSize': 'M10'}}]}]}
+    responses.add(responses.GET, f'{API}/clusters/Cluster0', json=dedicated)
     result = run_module(atlas_tenant_download.main, connection_args())
     assert result['failed'] is True and 'atlas_snapshot' in result['msg']
     assert len(responses.calls) == 1
