@@ -162,10 +162,9 @@ def stage_build(tally: Tally) -> str | None:
 
 
 def stage_lint(tally: Tally) -> None:
-    """ansible-lint, production profile, offline, on the collection's playbooks (docs/)."""
+    """ansible-lint, production profile, offline, on the whole collection (docs/ examples and integration targets; see .ansible-lint)."""
     start = time.monotonic()
-    code = run(['ansible-lint', '--offline', '--profile', 'production', '--exclude', 'tests/output', 'docs/'], cwd=COPY,
-               env={'ANSIBLE_COLLECTIONS_PATH': INSTALLED})
+    code = run(['ansible-lint', '--offline', '--profile', 'production'], cwd=COPY, env={'ANSIBLE_COLLECTIONS_PATH': INSTALLED})
     tally.add('ansible-lint', 1 if code == 0 else 0, 0 if code == 0 else 1, seconds=time.monotonic() - start)
 
 
