@@ -12,8 +12,10 @@ from __future__ import annotations
 import datetime
 import email.utils
 import hashlib
+import queue
 import random
 import re
+import threading
 import time
 import traceback
 import typing as t
@@ -23,6 +25,7 @@ try:
     from requests.auth import HTTPDigestAuth
     from requests.exceptions import ConnectionError as RequestsConnectionError
     from requests.exceptions import ConnectTimeout, ReadTimeout, RequestException, SSLError
+    from urllib3.exceptions import HTTPError as Urllib3Error
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError:
@@ -248,15 +251,21 @@ class AtlasClient:
                 break
         return items
 
-    def download(self, url: str, fileobj: t.Any, *, chunk_size: int = 1024 * 1024, progress: t.Callable[[int], None] | None = None) -> dict:
-        """Stream a pre-signed URL into fileobj WITHOUT Atlas credentials; return status, size, sha256, content_length, first_bytes."""
+    def download(self, url: str, fileobj: t.Any, *, chunk_size: int = 1024 * 1024,
+                 observers: t.Sequence[t.Callable[[t.Optional[bytes]], None]] = ()) -> dict:
+        """Stream a pre-signed URL into fileobj WITHOUT Atlas credentials; return status, size, sha256, content_length, first_bytes.
+
+        Receiving and writing happen here while SHA-256 and each observer (called with every chunk, then None) run in their
+        own threads on the same chunks: hashing, writing and checking overlap, with at most a few chunks in memory.
+        """
         path = strip_query(url)
         session = requests.Session()  # a separate session: storage services reject (and must never see) Atlas auth
         session.headers['User-Agent'] = user_agent()
-        session.verify = self.verify
         digest = hashlib.sha256()
+        workers = [ChunkWorker(digest.update)] + [ChunkWorker(observer, end_marker=True) for observer in observers]
         size = 0
         first = b''
+        content_length = None
         try:
             with session.get(url, stream=True, timeout=self.timeout, verify=self.verify) as response:
                 if response.status_code != 200:
@@ -264,25 +273,58 @@ class AtlasClient:
                     raise AtlasApiError(response.status_code, f'DOWNLOAD_HTTP_{response.status_code}', err.detail, 'GET', path)
                 length_header = response.headers.get('Content-Length')
                 content_length = int(length_header) if length_header and length_header.isdigit() else None
-                for chunk in response.iter_content(chunk_size=chunk_size):
+                while True:
+                    # raw bytes: a .tgz served with Content-Encoding gzip must not be unpacked on the way
+                    chunk = response.raw.read(chunk_size, decode_content=False)
                     if not chunk:
-                        continue
+                        break
                     if len(first) < 512:
                         first += chunk[:512 - len(first)]
-                    digest.update(chunk)
+                    for worker in workers:
+                        worker.put(chunk)
                     fileobj.write(chunk)
                     size += len(chunk)
-                    if progress:
-                        progress(size)
-        except (RequestException, OSError) as exc:
-            if isinstance(exc, OSError) and not isinstance(exc, RequestException):
-                raise
+        except (RequestException, Urllib3Error) as exc:
             raise AtlasApiError(None, 'DOWNLOAD_INTERRUPTED', _describe_network_error(exc), 'GET', path) from None
         finally:
+            for worker in workers:
+                worker.finish()
             session.close()
         if content_length is not None and size != content_length:
             raise AtlasApiError(200, 'DOWNLOAD_TRUNCATED', f'received {size} of {content_length} bytes', 'GET', path)
         return {'status': 200, 'size': size, 'sha256': digest.hexdigest(), 'content_length': content_length, 'first_bytes': first}
+
+
+class ChunkWorker:
+    """Runs a function over a stream of chunks in its own thread, through a small bounded queue.
+
+    hashlib, zlib and file writes release the GIL on large buffers, so workers really run in parallel.
+    """
+
+    QUEUE_CHUNKS = 8
+
+    def __init__(self, func: t.Callable[..., None], end_marker: bool = False) -> None:
+        self._func = func
+        self._end_marker = end_marker
+        self._queue: queue.Queue = queue.Queue(self.QUEUE_CHUNKS)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            chunk = self._queue.get()
+            if chunk is None:
+                if self._end_marker:
+                    self._func(None)
+                return
+            self._func(chunk)
+
+    def put(self, chunk: bytes) -> None:
+        self._queue.put(chunk)
+
+    def finish(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
 
 
 def _json_or_none(response: t.Any) -> t.Any:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime
 import errno
+import hashlib
 import os
 import tarfile
 import tempfile
 import time
 import typing as t
+import zlib
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import FLEX, TENANT, AtlasModule
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasAmbiguousWriteError, AtlasApiError
@@ -174,7 +176,6 @@ class DownloadJobs:
 
 
 def sha256_of(path: str) -> str:
-    import hashlib  # pylint: disable=import-outside-toplevel
     digest = hashlib.sha256()
     with open(path, 'rb') as handle:
         for chunk in iter(lambda: handle.read(1024 * 1024), b''):
@@ -186,14 +187,65 @@ class DownloadFailed(Exception):
     """The archive could not be fetched or verified; dest was left as it was."""
 
 
-def check_archive(path: str) -> None:
-    """Prove the file is a readable gzip'd tar by reading it through (gzip checks its CRC at the end)."""
-    try:
-        with tarfile.open(path, mode='r|gz') as tar:
-            for _member in tar:
-                pass
-    except (tarfile.TarError, OSError, EOFError) as exc:
-        raise DownloadFailed(f'the archive is not a readable .tgz ({exc})') from None
+class ArchiveCheck:
+    """Checks a .tgz as it streams past, in the download's own worker thread: gzip integrity (CRC and length,
+    which zlib verifies at the end of the stream) and a well-formed tar (every header's checksum, member sizes,
+    the end-of-archive marker). Decompresses in bounded pieces, so a highly compressible archive costs no memory.
+    """
+
+    PIECE = 4 * 1024 * 1024
+
+    def __init__(self) -> None:
+        self._gunzip = zlib.decompressobj(wbits=31)
+        self._header = bytearray()
+        self._skip = 0
+        self._ended = False
+        self.members = 0
+        self.error: str | None = None
+
+    def __call__(self, chunk: bytes | None) -> None:
+        if self.error is not None:
+            return
+        try:
+            if chunk is None:
+                self._finish()
+                return
+            data = self._gunzip.decompress(chunk, self.PIECE)
+            while True:
+                self._tar(memoryview(data))
+                if not self._gunzip.unconsumed_tail:
+                    break
+                data = self._gunzip.decompress(self._gunzip.unconsumed_tail, self.PIECE)
+        except (zlib.error, tarfile.TarError) as exc:
+            self.error = f'the archive is damaged ({exc})'
+
+    def _tar(self, data: memoryview) -> None:
+        pos = 0
+        while pos < len(data) and not self._ended:
+            if self._skip:
+                step = min(self._skip, len(data) - pos)
+                self._skip -= step
+                pos += step
+                continue
+            take = min(512 - len(self._header), len(data) - pos)
+            self._header += data[pos:pos + take]
+            pos += take
+            if len(self._header) < 512:
+                return
+            block = bytes(self._header)
+            self._header.clear()
+            if block == bytes(512):
+                self._ended = True  # end-of-archive marker
+                return
+            info = tarfile.TarInfo.frombuf(block, 'utf-8', 'surrogateescape')  # raises on a bad header checksum
+            self.members += 1
+            self._skip = -(-info.size // 512) * 512
+
+    def _finish(self) -> None:
+        if not self._gunzip.eof:
+            self.error = 'the archive ends before its gzip stream does'
+        elif not self._ended or self.members == 0:
+            self.error = 'the archive is not a complete tar (no end-of-archive marker)' if self.members else 'the archive holds no files'
 
 
 def fetch_archive(atlas: AtlasModule, url: str, dest: str, validate: bool) -> dict[str, t.Any]:
@@ -204,13 +256,14 @@ def fetch_archive(atlas: AtlasModule, url: str, dest: str, validate: bool) -> di
     directory = os.path.dirname(dest) or '.'
     handle, temp = tempfile.mkstemp(dir=directory, prefix=f'.{os.path.basename(dest)}.', suffix='.part')
     started = time.monotonic()
+    check = ArchiveCheck() if validate else None
     try:
-        with os.fdopen(handle, 'wb') as sink:
-            result = atlas.client.download(url, sink)
+        with os.fdopen(handle, 'wb', buffering=0) as sink:
+            result = atlas.client.download(url, sink, observers=[check] if check else [])
         if result['first_bytes'][:2] != GZIP_MAGIC:
             raise DownloadFailed('the file received is not gzip data')
-        if validate:
-            check_archive(temp)
+        if check is not None and check.error:
+            raise DownloadFailed(check.error)
     except AtlasApiError as err:
         os.unlink(temp)
         raise DownloadFailed(_describe_download_error(err)) from None

@@ -16,7 +16,7 @@ import pytest
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasApiError
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._download import (
-    DownloadFailed, check_archive, fetch_archive, is_sunset, newest_completed, reusable_job,
+    ArchiveCheck, DownloadFailed, fetch_archive, is_sunset, newest_completed, reusable_job,
 )
 
 NOW = datetime.datetime(2026, 11, 22, 12, 0, tzinfo=datetime.timezone.utc)
@@ -59,32 +59,61 @@ def test_is_sunset(status, code, sunset):
     assert is_sunset(AtlasApiError(status, code, 'x', 'GET', '/p')) is sunset
 
 
-def make_tgz(path):
+def tgz_bytes(level=6, size=5000):
     buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode='w:gz') as tar:
-        data = b'hello'
-        info = tarfile.TarInfo('dump/a.bson')
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
-    with open(path, 'wb') as handle:
-        handle.write(buf.getvalue())
+    with gzip.GzipFile(fileobj=buf, mode='wb', compresslevel=level, mtime=0) as gz:
+        with tarfile.open(fileobj=gz, mode='w|') as tar:
+            data = bytes(range(256)) * (size // 256)
+            info = tarfile.TarInfo('dump/a.bson')
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
 
 
-def test_check_archive_accepts_tgz_and_rejects_corruption(tmp_path):
-    good = tmp_path / 'good.tgz'
-    make_tgz(good)
-    check_archive(str(good))
-    bad = tmp_path / 'bad.tgz'
-    bad.write_bytes(gzip.compress(b'not a tar at all' * 100)[:-10])
-    with pytest.raises(DownloadFailed):
-        check_archive(str(bad))
+def run_check(payload, piece=7):
+    check = ArchiveCheck()
+    for start in range(0, len(payload), piece):
+        check(payload[start:start + piece])
+    check(None)
+    return check
+
+
+@pytest.mark.parametrize('level, piece', [(0, 7), (6, 1000), (9, 1 << 20)])
+def test_archive_check_accepts_a_tgz_in_any_chunking(level, piece):
+    check = run_check(tgz_bytes(level), piece)
+    assert check.error is None and check.members == 1
+
+
+def test_archive_check_catches_a_flipped_byte_through_the_gzip_crc():
+    payload = bytearray(tgz_bytes(level=0, size=20000))
+    payload[len(payload) // 2] ^= 0xFF  # stored data: only the CRC can notice
+    assert 'damaged' in run_check(bytes(payload)).error
+
+
+def test_archive_check_catches_truncation_and_non_tar():
+    assert 'ends before' in run_check(tgz_bytes()[:-20]).error
+    assert run_check(gzip.compress(b'just text, not a tar' * 100)).error
+
+
+def test_archive_check_bounds_memory_on_a_zip_bomb():
+    bomb = gzip.compress(bytes(200 * 1024 * 1024))  # 200 MiB of zeros, ~200 KiB compressed
+    check = ArchiveCheck()
+    check(bomb)
+    assert check.error is None or 'tar' in check.error  # decompressed piece by piece, never all at once
 
 
 class FakeAtlas:
-    """Just enough of AtlasModule for fetch_archive."""
+    """Just enough of AtlasModule for fetch_archive; the fake download feeds the observers like the client does."""
 
     def __init__(self, download):
-        self.client = type('Client', (), {'download': staticmethod(download)})()
+        def run(url, sink, observers=()):
+            result = download(url, sink)
+            for observer in observers:
+                observer(result.pop('payload', None))
+                observer(None)
+            return result
+
+        self.client = type('Client', (), {'download': staticmethod(run)})()
 
 
 def test_fetch_archive_full_disk_leaves_nothing(tmp_path):
@@ -116,16 +145,29 @@ def test_fetch_archive_rejects_non_gzip_and_expired_links(tmp_path):
 
 
 def test_fetch_archive_keeps_a_verified_temp_beside_dest(tmp_path):
-    source = tmp_path / 'src.tgz'
-    make_tgz(source)
-    payload = source.read_bytes()
-    source.unlink()
+    payload = tgz_bytes()
 
     def download(url, sink):
         sink.write(payload)
-        return {'first_bytes': payload[:512], 'size': len(payload), 'sha256': 'x', 'content_length': len(payload), 'status': 200}
+        return {'first_bytes': payload[:512], 'size': len(payload), 'sha256': 'x', 'content_length': len(payload), 'status': 200,
+                'payload': payload}
 
     result = fetch_archive(FakeAtlas(download), 'https://s/x.tgz', str(tmp_path / 'out.tgz'), True)
     assert os.path.dirname(result['temp']) == str(tmp_path)
     with open(result['temp'], 'rb') as handle:
         assert handle.read() == payload
+
+
+def test_fetch_archive_rejects_a_damaged_archive_and_cleans_up(tmp_path):
+    payload = bytearray(tgz_bytes(level=0, size=20000))
+    payload[len(payload) // 2] ^= 0xFF
+
+    def download(url, sink):
+        sink.write(bytes(payload))
+        return {'first_bytes': bytes(payload[:512]), 'size': len(payload), 'sha256': 'x', 'content_length': len(payload), 'status': 200,
+                'payload': bytes(payload)}
+
+    with pytest.raises(DownloadFailed) as caught:
+        fetch_archive(FakeAtlas(download), 'https://s/x.tgz', str(tmp_path / 'out.tgz'), True)
+    assert 'damaged' in str(caught.value)
+    assert os.listdir(tmp_path) == []
