@@ -346,3 +346,20 @@ def test_download_write_failure_propagates_as_oserror():
     with pytest.raises(OSError) as caught:
         client().download(SIGNED, FullDisk())
     assert caught.value.errno == errno.ENOSPC
+
+
+def test_proxies_come_from_the_standard_environment(monkeypatch):
+    monkeypatch.setenv('HTTPS_PROXY', 'http://proxy.test:3128')
+    monkeypatch.setenv('NO_PROXY', 'internal.test')
+    api = client()
+    settings = api.session.merge_environment_settings(BASE + '/api', {}, None, None, None)
+    assert settings['proxies'].get('https') == 'http://proxy.test:3128'
+    assert api.session.merge_environment_settings('https://internal.test/api', {}, None, None, None)['proxies'] == {}
+
+
+@responses.activate
+def test_now_is_atlas_time_from_the_date_header():
+    responses.add(responses.GET, V2 + SNAPSHOTS, json={}, headers={'Date': 'Sun, 22 Nov 2026 03:00:00 GMT'})
+    api = client()
+    api.get(SNAPSHOTS)
+    assert api.now().isoformat() == '2026-11-22T03:00:00+00:00'
