@@ -118,6 +118,7 @@ PLAY = """
   module_defaults:
     group/mongodb_atlas.backup.atlas:
       api_base_url: "{{{{ atlas_url }}}}"
+      api_version: "{{{{ atlas_api_version }}}}"
       group_id: "{{{{ atlas_group_id }}}}"
       api_public_key: owner-public
       api_private_key: owner-private
@@ -136,13 +137,15 @@ class PlaybookRunner:
         self.sim_tls = sim_tls
         self.tmp = tmp
 
-    def run(self, task_file: str, verbosity: int = 0, extra_env: dict | None = None, check: bool = False) -> subprocess.CompletedProcess:
+    def run(self, task_file: str, verbosity: int = 0, extra_env: dict | None = None, check: bool = False,
+            api_version: str = 'v2') -> subprocess.CompletedProcess:
         scenario = os.path.relpath(task_file, TARGETS)
         playbook = os.path.join(self.tmp, 'play.yml')
         with open(playbook, 'w', encoding='utf-8') as handle:
             handle.write(PLAY.format(scenario=scenario, path=json.dumps(task_file)))
         extra_vars = {
             'atlas_url': self.sim.url,
+            'atlas_api_version': api_version,
             'atlas_group_id': GROUP_ID,
             'sim_control': self.sim.control,
             'atlas_tls_url': self.sim_tls.url,
