@@ -75,7 +75,8 @@ def explain_error(action: str, err: AtlasApiError, group_id: str | None = None, 
     suffix = f' ({code})' if code else ''
     status = err.status
     if status == 401 and code in ROLE_CODES:
-        why = 'the API key does not have a project role that allows this. Grant it the needed role (see the module documentation)'
+        why = ('the API key does not have a project role that allows this. Reading needs Project Read Only; taking, re-dating and '
+               'deleting snapshots need Project Backup Manager (or Owner); downloads need Project Owner (or Backup Export Operator for Flex)')
     elif status == 401:
         why = ('Atlas rejected the API key (HTTP 401). Check api_public_key and api_private_key '
                '(or MONGODB_ATLAS_PUBLIC_KEY and MONGODB_ATLAS_PRIVATE_KEY)')
