@@ -3,15 +3,17 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 # This module_utils is PRIVATE to the mongodb_atlas.backup collection; its API may change without notice.
-"""The Atlas Administration API client: one HTTP session, auth, versions, retries, paging, errors.
+"""The Atlas Administration API client: one HTTP session, auth, versions, retries, paging, errors, downloads.
 
-Knows nothing of Ansible, so it can be tested and reused on its own.
+Knows nothing of Ansible, so it can be tested and reused on its own. Imports only the standard library
+and requests (guarded, so a module can report the missing library instead of a traceback).
 """
 from __future__ import annotations
 
 import datetime
 import email.utils
 import hashlib
+import http.client
 import queue
 import random
 import re
@@ -23,34 +25,52 @@ import typing as t
 try:
     import requests
     from requests.auth import HTTPDigestAuth
+    from requests.exceptions import ChunkedEncodingError, ConnectTimeout, ContentDecodingError, ReadTimeout, RequestException, SSLError
     from requests.exceptions import ConnectionError as RequestsConnectionError
-    from requests.exceptions import ConnectTimeout, ReadTimeout, RequestException, SSLError
     from urllib3.exceptions import HTTPError as Urllib3Error
+    from urllib3.exceptions import IncompleteRead, NewConnectionError
+    from urllib3.exceptions import SSLError as Urllib3SSLError
     HAS_REQUESTS = True
-    REQUESTS_IMPORT_ERROR = None
+    REQUESTS_IMPORT_ERROR: str | None = None
 except ImportError:
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 COLLECTION_VERSION = '0.1.0'
-BACKUP_VERSION = '2023-01-01'
-FLEX_VERSION = '2024-11-13'
-CLUSTER_VERSION = '2024-08-05'
+BACKUP_VERSION = '2023-01-01'   # cloud backup and tenant resources
+FLEX_VERSION = '2024-11-13'     # flex resources: v2 only, v1.0 has no flex API
+CLUSTER_VERSION = '2024-08-05'  # GET cluster in v2
 RESOURCE_VERSIONS = {'backup': BACKUP_VERSION, 'tenant': BACKUP_VERSION, 'flex': FLEX_VERSION, 'cluster': CLUSTER_VERSION}
+API_VERSIONS = ('v2', 'v1.0')
 TRANSIENT_STATUSES = frozenset((429, 500, 502, 503, 504))
 PAGE_SIZE = 500
 MAX_PAGES = 1000
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 60.0
+DETAIL_LIMIT = 200
+FIRST_BYTES = 512
+ERROR_BODY_LIMIT = 4096
+
+# A '?' followed by something with '=' in it: the query string of a URL, which may carry a signature.
+QUERY_STRING = re.compile(r'\?(?=[^\s\'"<>]*=)[^\s\'"<>]*')
 
 
 def user_agent() -> str:
+    """mongodb_atlas.backup/<version> (Ansible collection) python-requests/<version>."""
     lib = getattr(requests, '__version__', 'unknown') if HAS_REQUESTS else 'unknown'
     return f'mongodb_atlas.backup/{COLLECTION_VERSION} (Ansible collection) python-requests/{lib}'
 
 
+USER_AGENT = user_agent()
+
+
+# --------------------------------------------------------------------------------------------- errors
 class AtlasApiError(Exception):
-    """One error type for everything the API (or the network) said no to. Never carries keys or URL queries."""
+    """One error type for everything the API (or the network) said no to. Never carries keys or URL queries.
+
+    status is None when no HTTP response arrived (network errors). error_code is the Atlas errorCode, or one of
+    this client's own codes (TLS_ERROR, REQUEST_ERROR, INVALID_RESPONSE, TOO_MANY_PAGES, DOWNLOAD_*).
+    """
 
     def __init__(self, status: int | None, error_code: str | None, detail: str, method: str, path: str,
                  parameters: list | None = None, retry_after: float | None = None) -> None:
@@ -68,13 +88,192 @@ class AtlasApiError(Exception):
         code = f' {self.error_code}' if self.error_code else ''
         return f'{self.method} {self.path}: {status}{code}: {self.detail}'
 
+    @property
+    def transient(self) -> bool:
+        """Worth trying again: rate limiting, a gateway or server hiccup, or a plain network failure (no code of ours)."""
+        if self.status is None:
+            return self.error_code is None
+        return self.status in TRANSIENT_STATUSES
+
+    def reason(self) -> str:
+        """What went wrong in a few words, for retry messages: 'HTTP 429 RATE_LIMITED_TOKEN_BUCKET' or the network error."""
+        if self.status is None:
+            return self.detail
+        return f'HTTP {self.status} {self.error_code}' if self.error_code else f'HTTP {self.status}'
+
+    def rebuilt(self, cls: type[AtlasApiError] | None = None, detail: str | None = None) -> AtlasApiError:
+        """The same error as another class of this family, or with another detail (a raised error is never mutated)."""
+        cls = cls or type(self)
+        return cls(self.status, self.error_code, self.detail if detail is None else detail, self.method, self.path,
+                   self.parameters, self.retry_after)
+
 
 class AtlasAmbiguousWriteError(AtlasApiError):
-    """A POST failed in a way that leaves open whether Atlas acted on it; re-read state before trying again."""
+    """A POST failed in a way that leaves open whether Atlas acted on it (timeout, reset after sending, 5xx).
+
+    The client never retries such a POST; the caller must re-read state before trying again.
+    """
 
 
+def strip_query(url_or_path: str) -> str:
+    """A URL or path without its query string or fragment (where pre-signed URLs keep their signature)."""
+    return re.split(r'[?#]', url_or_path, maxsplit=1)[0]
+
+
+def scrub(text: str, url: str | None = None) -> str:
+    """Text safe to show: URL query strings removed and, given the URL, every value of its query redacted too
+    (storage error bodies echo the signature on its own, e.g. S3's <SignatureProvided>)."""
+    text = QUERY_STRING.sub('', text)
+    if url and '?' in url:
+        for value in re.split(r'[&=]', url.split('?', 1)[1].split('#', 1)[0]):
+            if len(value) >= 4:
+                text = text.replace(value, '<redacted>')
+    return text
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds, from either delta-seconds or an HTTP date (a date in the past means 0)."""
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    return max(when.timestamp() - time.time(), 0.0)
+
+
+def text_detail(raw: str, url: str | None = None) -> str:
+    """The start of a non-JSON body (an HTML error page, a proxy's message) as one clean line without secrets."""
+    text = re.sub(r'<[^>]+>', ' ', scrub(raw, url))
+    return re.sub(r'\s+', ' ', text).strip()[:DETAIL_LIMIT]
+
+
+def error_from_document(status: int, body: t.Any, headers: t.Mapping[str, str], fallback: str, method: str, path: str) -> AtlasApiError:
+    """An AtlasApiError from an Atlas error document (or whatever else came back), its headers and a fallback text."""
+    code = None
+    detail = ''
+    parameters: list = []
+    if isinstance(body, dict):
+        code = body.get('errorCode')
+        detail = str(body.get('detail') or body.get('reason') or '')
+        parameters = body.get('parameters') or []
+    code = code or headers.get('X-Error-Code')
+    return AtlasApiError(status, code, scrub(detail) or fallback, method, path, parameters, parse_retry_after(headers.get('Retry-After')))
+
+
+def error_from_response(response: t.Any, method: str, path: str) -> AtlasApiError:
+    """Build an AtlasApiError from an HTTP error response, whatever its body looks like."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    fallback = text_detail(response.text or '') or response.reason or ''
+    return error_from_document(response.status_code, body, response.headers, fallback, method, path)
+
+
+def read_response(response: t.Any, method: str, path: str) -> tuple[t.Any, AtlasApiError | None]:
+    """(document, None) for a success, (None, error) for a failure, including an enveloped one under HTTP 2xx."""
+    if response.status_code >= 400:
+        return None, error_from_response(response, method, path)
+    if response.status_code == 204 or not response.content:
+        return None, None
+    try:
+        doc = response.json()
+    except ValueError:
+        # A 2xx that is not JSON is a proxy or portal talking, not Atlas.
+        detail = f'expected JSON, got: {text_detail(response.text or "") or "undecodable bytes"}'
+        return None, AtlasApiError(response.status_code, 'INVALID_RESPONSE', detail, method, path)
+    return unwrap_envelope(doc, response.headers, method, path)
+
+
+def unwrap_envelope(doc: t.Any, headers: t.Mapping[str, str], method: str, path: str) -> tuple[t.Any, AtlasApiError | None]:
+    """Undo envelope=true wrapping ({"status": <http>, "content": {...}}) in case a proxy forces it; lists just lose 'status'."""
+    status = doc.get('status') if isinstance(doc, dict) else None
+    if not isinstance(status, int) or isinstance(status, bool):
+        return doc, None  # not an envelope (a snapshot's own 'status' is a string)
+    if set(doc) == {'status', 'content'}:
+        if status >= 400:
+            return None, error_from_document(status, doc['content'], headers, f'HTTP {status}', method, path)
+        return doc['content'], None
+    if 'results' in doc:
+        return {key: value for key, value in doc.items() if key != 'status'}, None
+    return doc, None
+
+
+# --------------------------------------------------------------------------------------------- network failures
+def _wrapped(exc: BaseException) -> t.Iterator[BaseException]:
+    """The exception and everything it wraps: requests and urllib3 nest causes in args, .reason, .original_error
+    and the __cause__/__context__ chain."""
+    seen: set[int] = set()
+    stack = [exc]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        inner = [*current.args, getattr(current, 'reason', None), getattr(current, 'original_error', None), current.__cause__, current.__context__]
+        stack.extend(item for item in inner if isinstance(item, BaseException))
+
+
+def never_sent(exc: BaseException) -> bool:
+    """True when the request certainly never reached the server: a connect timeout, a refused or unresolvable connection."""
+    if isinstance(exc, ConnectTimeout):
+        return True
+    return any(isinstance(inner, (NewConnectionError, ConnectionRefusedError)) for inner in _wrapped(exc))
+
+
+def classify_exception(exc: RequestException) -> tuple[str | None, bool]:
+    """(error_code, maybe_acted) for a requests exception; error_code None means a transient network failure.
+
+    maybe_acted: the request may have reached Atlas, so a POST must not be repeated blindly.
+    """
+    if isinstance(exc, SSLError):
+        return 'TLS_ERROR', False  # the handshake failed, nothing was sent; retrying cannot fix trust
+    if isinstance(exc, (ConnectTimeout, RequestsConnectionError)) and never_sent(exc):
+        return None, False
+    if isinstance(exc, (ReadTimeout, RequestsConnectionError, ChunkedEncodingError)):
+        return None, True
+    if isinstance(exc, ContentDecodingError):
+        return 'REQUEST_ERROR', True  # an answer came back, garbled
+    return 'REQUEST_ERROR', False  # invalid URL, schema or header, too many redirects: configuration, not weather
+
+
+def describe_network_error(exc: BaseException, url: str | None = None) -> str:
+    """A short description of a network failure, with any URL query string removed."""
+    text = str(exc) or exc.__class__.__name__
+    return scrub(f'{exc.__class__.__name__}: {text}', url)[:300]
+
+
+def describe_tls_error(exc: BaseException) -> str:
+    """Why TLS failed, and what to do about it."""
+    reason = re.search(r'\[SSL[^\]]*\][^)\'"]*', str(exc))
+    text = reason.group(0).strip() if reason else exc.__class__.__name__
+    return (f'TLS error: {text}. Set ca_path to the CA bundle that signed the server certificate '
+            '(or validate_certs false, for testing only)')
+
+
+def error_from_exception(exc: RequestException, method: str, path: str) -> tuple[AtlasApiError, bool]:
+    """(error, maybe_acted) for a request that got no usable HTTP response."""
+    code, maybe_acted = classify_exception(exc)
+    detail = describe_tls_error(exc) if code == 'TLS_ERROR' else describe_network_error(exc)
+    return AtlasApiError(None, code, detail, method, path), maybe_acted
+
+
+# --------------------------------------------------------------------------------------------- auth
 class DigestAuth:
-    """API key auth: HTTP Digest with the public key as user and the private key as password."""
+    """API key auth: HTTP Digest with the public key as user and the private key as password.
+
+    Attached once to the client's session, so the nonce of the first challenge is reused (with a growing nc) by every
+    later call: N calls cost N+1 requests. requests' HTTPDigestAuth answers one 401 per request whatever its stale
+    flag says, which covers the stale=true re-challenge Atlas sends when a nonce expires.
+    """
 
     def __init__(self, public_key: str, private_key: str) -> None:
         self.public_key = public_key
@@ -87,60 +286,32 @@ class DigestAuth:
         return f'DigestAuth(public_key={self.public_key!r})'
 
 
-def strip_query(url_or_path: str) -> str:
-    """A URL or path without its query string or fragment (where pre-signed URLs keep their signature)."""
-    return re.split(r'[?#]', url_or_path, maxsplit=1)[0]
+class _NoCredentials:
+    """Auth for pre-signed URLs: no Authorization header at all.
+
+    Having an auth set also stops requests from adding ~/.netrc credentials: storage services reject a second auth mechanism.
+    """
+
+    def __call__(self, request: t.Any) -> t.Any:
+        request.headers.pop('Authorization', None)
+        return request
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    """Retry-After in seconds, from either delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(when.timestamp() - time.time(), 0.0)
-
-
-def error_from_response(response: t.Any, method: str, path: str) -> AtlasApiError:
-    """Build an AtlasApiError from an HTTP error response, whatever its body looks like."""
-    code = None
-    detail = ''
-    parameters: list = []
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        code = body.get('errorCode')
-        detail = body.get('detail') or body.get('reason') or ''
-        parameters = body.get('parameters') or []
-    if not code:
-        code = response.headers.get('X-Error-Code')
-    if not detail:
-        text = re.sub(r'https?://\S+', '<url>', (response.text or '').strip())
-        detail = re.sub(r'\s+', ' ', re.sub(r'<[^>]+>', ' ', text)).strip()[:200] or (response.reason or '')
-    return AtlasApiError(response.status_code, code, detail, method, path, parameters,
-                         parse_retry_after(response.headers.get('Retry-After')))
-
-
+# --------------------------------------------------------------------------------------------- the client
 class AtlasClient:
-    """Talks to the Atlas Administration API over one requests session."""
+    """Talks to the Atlas Administration API over one requests session (one digest challenge per client)."""
 
     def __init__(self, base_url: str = 'https://cloud.mongodb.com', auth: t.Any = None, api_version: str = 'v2', timeout: float = 30,
                  retries: int = 5, validate_certs: bool = True, ca_path: str | None = None,
                  on_retry: t.Callable[[str], None] | None = None,
                  sleep: t.Callable[[float], None] = time.sleep, rng: t.Callable[[], float] = random.random) -> None:
+        if api_version not in API_VERSIONS:
+            raise ValueError(f'api_version must be one of {", ".join(API_VERSIONS)}, not {api_version!r}')
         self.base_url = base_url.rstrip('/')
         self.api_version = api_version
         self.timeout = timeout
-        self.retries = retries
-        self.verify: t.Union[str, bool] = ca_path or validate_certs
+        self.retries = max(int(retries), 0)
+        self.verify: str | bool = ca_path or validate_certs
         self.on_retry = on_retry
         self.sleep = sleep
         self.rng = rng
@@ -150,14 +321,22 @@ class AtlasClient:
         if auth is not None:
             auth.attach(self.session)
 
+    def __repr__(self) -> str:
+        return f'AtlasClient(base_url={self.base_url!r}, api_version={self.api_version!r})'
+
+    def close(self) -> None:
+        self.session.close()
+
     def _new_session(self) -> t.Any:
+        # trust_env stays on: proxies (HTTPS_PROXY, NO_PROXY) come from the standard environment variables.
         session = requests.Session()
-        session.headers['User-Agent'] = user_agent()
+        session.headers['User-Agent'] = USER_AGENT
         session.verify = self.verify
         session.hooks['response'].append(self._count)
         return session
 
-    def _count(self, response: t.Any, *args: t.Any, **kwargs: t.Any) -> None:
+    def _count(self, response: t.Any, *_args: t.Any, **_kwargs: t.Any) -> None:
+        """Response hook: every response is one request, including a digest challenge answered inside requests."""
         self.request_count += 1 + len(response.history)
         try:
             self.server_time = email.utils.parsedate_to_datetime(response.headers['Date'])
@@ -169,20 +348,33 @@ class AtlasClient:
         return self.server_time or datetime.datetime.now(datetime.timezone.utc)
 
     # --- request building -------------------------------------------------------------------
-    def url_path(self, path: str, resource: str) -> str:
-        """The full URL path: v1.0 or v2 prefix; Flex exists only in v2."""
-        version = 'v2' if resource == 'flex' else self.api_version
-        return f'/api/atlas/{version}{path}'
+    def path_version(self, resource: str) -> str:
+        """v2 or v1.0 for this resource: Flex exists only in v2."""
+        if resource not in RESOURCE_VERSIONS:
+            raise ValueError(f'unknown resource {resource!r}; expected one of {", ".join(sorted(RESOURCE_VERSIONS))}')
+        return 'v2' if resource == 'flex' else self.api_version
 
-    def media_type(self, path_version: str, resource: str) -> str:
-        if path_version == 'v1.0':
+    def url_path(self, path: str, resource: str) -> str:
+        """The full URL path: /api/atlas/<version> + path."""
+        if not path.startswith('/') or '?' in path or '#' in path:
+            raise ValueError(f'API path must start with "/" and carry no query (use params): {strip_query(path)!r}')
+        return f'/api/atlas/{self.path_version(resource)}{path}'
+
+    def media_type(self, resource: str) -> str:
+        """Accept (and Content-Type) for this resource: the versioned type on v2, plain JSON on v1.0."""
+        if self.path_version(resource) == 'v1.0':
             return 'application/json'
         return f'application/vnd.atlas.{RESOURCE_VERSIONS[resource]}+json'
 
+    # --- sending ------------------------------------------------------------------------------
     def request(self, method: str, path: str, *, resource: str = 'backup', params: dict | None = None, body: dict | None = None) -> t.Any:
-        """Send one API call with retries; return the parsed JSON (None when empty)."""
+        """Send one API call with retries; return the parsed JSON (None when empty).
+
+        Raises AtlasApiError, or AtlasAmbiguousWriteError for a POST that Atlas may have acted on.
+        """
+        method = method.upper()
         full_path = self.url_path(path, resource)
-        media = self.media_type('v2' if full_path.startswith('/api/atlas/v2') else 'v1.0', resource)
+        media = self.media_type(resource)
         headers = {'Accept': media}
         if body is not None:
             headers['Content-Type'] = media
@@ -192,36 +384,34 @@ class AtlasClient:
                 # verify is passed per request: a session-level value loses to REQUESTS_CA_BUNDLE in requests.
                 response = self.session.request(method, self.base_url + full_path, params=params, json=body, headers=headers,
                                                 timeout=self.timeout, verify=self.verify)
-            except SSLError as exc:
-                # Not transient: retrying cannot fix a certificate the client does not trust.
-                raise AtlasApiError(None, 'TLS_ERROR', _describe_tls_error(exc), method, full_path) from None
-            except (ConnectTimeout, ReadTimeout, RequestsConnectionError) as exc:
-                error = AtlasApiError(None, None, _describe_network_error(exc), method, full_path)
-                if method == 'POST' and not _certainly_not_sent(exc):
-                    raise AtlasAmbiguousWriteError(None, None, error.detail, method, full_path) from None
             except RequestException as exc:
-                raise AtlasApiError(None, None, _describe_network_error(exc), method, full_path) from None
+                error, maybe_acted = error_from_exception(exc, method, full_path)
             else:
-                if response.status_code < 400:
-                    return _unwrap(_json_or_none(response))
-                error = error_from_response(response, method, full_path)
-                if response.status_code not in TRANSIENT_STATUSES:
-                    raise error
-                if method == 'POST' and response.status_code != 429:
-                    raise AtlasAmbiguousWriteError(error.status, error.error_code, error.detail, method, full_path, error.parameters, error.retry_after)
-            if attempt >= self.retries:
-                if error.status == 429:
-                    error.detail = f'{error.detail} (gave up after {attempt + 1} attempts)'.strip()
+                doc, failure = read_response(response, method, full_path)
+                if failure is None:
+                    return doc
+                error = failure
+                # A 4xx (429 included) is a refusal before any work; a 5xx may come after it, an unreadable 2xx surely does.
+                maybe_acted = not 400 <= t.cast(int, error.status) < 500
+            if method == 'POST' and maybe_acted:
+                # Never repeat a POST that may have taken a snapshot or started a download job: the caller re-reads state.
+                raise error.rebuilt(AtlasAmbiguousWriteError)
+            if not error.transient:
                 raise error
-            delay = self.backoff(attempt, error.retry_after)
-            if self.on_retry:
-                reason = f'HTTP {error.status}' + (f' {error.error_code}' if error.error_code else '') if error.status else error.detail
-                self.on_retry(f'Retrying {method} {full_path} after {reason} in {delay:.1f} s (attempt {attempt + 1} of {self.retries})')
-            self.sleep(delay)
+            if attempt >= self.retries:
+                raise error.rebuilt(detail=f'{error.detail} (retries exhausted: gave up after {attempt + 1} attempts)')
+            self._pause(method, full_path, error, attempt)
             attempt += 1
 
+    def _pause(self, method: str, full_path: str, error: AtlasApiError, attempt: int) -> None:
+        """Wait before the next attempt, saying so first (the module turns this into a visible warning)."""
+        delay = self.backoff(attempt, error.retry_after)
+        if self.on_retry:
+            self.on_retry(f'Retrying {method} {full_path} after {error.reason()} in {delay:.1f} s (attempt {attempt + 1} of {self.retries})')
+        self.sleep(delay)
+
     def backoff(self, attempt: int, retry_after: float | None) -> float:
-        """Exponential backoff with jitter, never shorter than the server's Retry-After."""
+        """Exponential backoff with jitter (50-100 % of the step), never shorter than the server's Retry-After."""
         delay = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** attempt))
         delay = delay * (0.5 + self.rng() / 2)
         return max(delay, retry_after or 0.0)
@@ -242,57 +432,107 @@ class AtlasClient:
         """Every item of a paginated list, reading pages of 500 until a short page or no next link."""
         items: list = []
         for page in range(1, MAX_PAGES + 1):
-            query = dict(params or {}, itemsPerPage=PAGE_SIZE, pageNum=page, includeCount='false')
+            query = dict(params or {})
+            query.update(itemsPerPage=PAGE_SIZE, pageNum=page, includeCount='false')
             doc = self.get(path, resource=resource, params=query) or {}
+            if not isinstance(doc, dict):
+                raise AtlasApiError(200, 'INVALID_RESPONSE', 'expected a page of results, got another JSON value', 'GET',
+                                    self.url_path(path, resource))
             results = doc.get('results') or []
             items.extend(results)
-            has_next = any(link.get('rel') == 'next' for link in doc.get('links') or [])
+            has_next = any(isinstance(link, dict) and link.get('rel') == 'next' for link in doc.get('links') or [])
             if len(results) < PAGE_SIZE or not has_next:
-                break
-        return items
+                return items
+        # A list that never ends is a server (or proxy) ignoring pageNum; a partial list would mislead idempotency checks.
+        raise AtlasApiError(200, 'TOO_MANY_PAGES', f'still more results after {MAX_PAGES} pages of {PAGE_SIZE}', 'GET',
+                            self.url_path(path, resource))
 
+    # --- downloads -------------------------------------------------------------------------------
     def download(self, url: str, fileobj: t.Any, *, chunk_size: int = 1024 * 1024,
+                 progress: t.Callable[[int, t.Optional[int]], None] | None = None,
                  observers: t.Sequence[t.Callable[[t.Optional[bytes]], None]] = ()) -> dict:
         """Stream a pre-signed URL into fileobj WITHOUT Atlas credentials; return status, size, sha256, content_length, first_bytes.
 
-        Receiving and writing happen here while SHA-256 and each observer (called with every chunk, then None) run in their
-        own threads on the same chunks: hashing, writing and checking overlap, with at most a few chunks in memory.
+        The bytes are the raw ones on the wire (a .tgz served with Content-Encoding gzip is not unpacked). Receiving and
+        writing happen here while SHA-256 and each observer (called with every chunk, then None) run in their own threads
+        on the same chunks, with at most a few chunks in memory. progress(bytes_so_far, content_length) is called after
+        each chunk. No retries: the caller decides. Errors never show the URL's query (it holds the signature).
         """
         path = strip_query(url)
         session = requests.Session()  # a separate session: storage services reject (and must never see) Atlas auth
-        session.headers['User-Agent'] = user_agent()
+        session.auth = _NoCredentials()
+        session.headers['User-Agent'] = USER_AGENT
+        session.hooks['response'].append(self._count_download)
         digest = hashlib.sha256()
         workers = [ChunkWorker(digest.update)] + [ChunkWorker(observer, end_marker=True) for observer in observers]
+        try:
+            size, content_length, first = self._stream(session, url, fileobj, chunk_size, workers, progress)
+        finally:
+            failures = [worker.finish() for worker in workers]
+            session.close()
+        for failure in failures:
+            if failure is not None:
+                raise failure  # an observer's own error, carried over from its thread
+        if content_length is not None and size != content_length:
+            raise AtlasApiError(200, 'DOWNLOAD_TRUNCATED', f'received {size} of {content_length} bytes', 'GET', path)
+        return {'status': 200, 'size': size, 'sha256': digest.hexdigest(), 'content_length': content_length, 'first_bytes': first}
+
+    def _count_download(self, response: t.Any, *_args: t.Any, **_kwargs: t.Any) -> None:
+        """Response hook of the download session: counted too, but its Date is not Atlas's clock."""
+        self.request_count += 1 + len(response.history)
+
+    def _stream(self, session: t.Any, url: str, fileobj: t.Any, chunk_size: int, workers: list[ChunkWorker],
+                progress: t.Callable[[int, t.Optional[int]], None] | None) -> tuple[int, int | None, bytes]:
+        """GET url and copy its body to fileobj and the workers; return (size, content_length, first bytes)."""
         size = 0
         first = b''
         content_length = None
         try:
             with session.get(url, stream=True, timeout=self.timeout, verify=self.verify) as response:
                 if response.status_code != 200:
-                    err = error_from_response(response, 'GET', path)
-                    raise AtlasApiError(response.status_code, f'DOWNLOAD_HTTP_{response.status_code}', err.detail, 'GET', path)
-                length_header = response.headers.get('Content-Length')
-                content_length = int(length_header) if length_header and length_header.isdigit() else None
+                    raise download_http_error(response, url)
+                content_length = parse_content_length(response.headers.get('Content-Length'))
                 while True:
                     # raw bytes: a .tgz served with Content-Encoding gzip must not be unpacked on the way
                     chunk = response.raw.read(chunk_size, decode_content=False)
                     if not chunk:
                         break
-                    if len(first) < 512:
-                        first += chunk[:512 - len(first)]
+                    if len(first) < FIRST_BYTES:
+                        first += chunk[:FIRST_BYTES - len(first)]
                     for worker in workers:
                         worker.put(chunk)
                     fileobj.write(chunk)
                     size += len(chunk)
+                    if progress:
+                        progress(size, content_length)
         except (RequestException, Urllib3Error) as exc:
-            raise AtlasApiError(None, 'DOWNLOAD_INTERRUPTED', _describe_network_error(exc), 'GET', path) from None
-        finally:
-            for worker in workers:
-                worker.finish()
-            session.close()
-        if content_length is not None and size != content_length:
-            raise AtlasApiError(200, 'DOWNLOAD_TRUNCATED', f'received {size} of {content_length} bytes', 'GET', path)
-        return {'status': 200, 'size': size, 'sha256': digest.hexdigest(), 'content_length': content_length, 'first_bytes': first}
+            raise download_network_error(exc, url, size, content_length) from None
+        return size, content_length, first
+
+
+def parse_content_length(value: str | None) -> int | None:
+    return int(value) if value and value.strip().isdigit() else None
+
+
+def download_http_error(response: t.Any, url: str) -> AtlasApiError:
+    """DOWNLOAD_HTTP_<status> from a storage service's answer, reading only the start of its (XML or HTML) body."""
+    try:
+        raw = response.raw.read(ERROR_BODY_LIMIT, decode_content=True) or b''
+    except (Urllib3Error, OSError):
+        raw = b''
+    detail = text_detail(raw.decode('utf-8', 'replace'), url) or response.reason or ''
+    return AtlasApiError(response.status_code, f'DOWNLOAD_HTTP_{response.status_code}', detail, 'GET', strip_query(url))
+
+
+def download_network_error(exc: BaseException, url: str, size: int, content_length: int | None) -> AtlasApiError:
+    """TLS_ERROR, DOWNLOAD_TRUNCATED (closed before the announced end) or DOWNLOAD_INTERRUPTED (reset, timeout, no connection)."""
+    path = strip_query(url)
+    if isinstance(exc, (SSLError, Urllib3SSLError)):
+        return AtlasApiError(None, 'TLS_ERROR', describe_tls_error(exc), 'GET', path)
+    if any(isinstance(inner, (IncompleteRead, http.client.IncompleteRead)) for inner in _wrapped(exc)):
+        expected = f' of {content_length}' if content_length is not None else ''
+        return AtlasApiError(200, 'DOWNLOAD_TRUNCATED', f'received {size}{expected} bytes before the connection closed', 'GET', path)
+    return AtlasApiError(None, 'DOWNLOAD_INTERRUPTED', f'after {size} bytes: {describe_network_error(exc, url)}', 'GET', path)
 
 
 class ChunkWorker:
@@ -307,61 +547,30 @@ class ChunkWorker:
         self._func = func
         self._end_marker = end_marker
         self._queue: queue.Queue = queue.Queue(self.QUEUE_CHUNKS)
+        self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while True:
             chunk = self._queue.get()
+            if self._error is None and (chunk is not None or self._end_marker):
+                self._call(chunk)
             if chunk is None:
-                if self._end_marker:
-                    self._func(None)
                 return
+
+    def _call(self, chunk: bytes | None) -> None:
+        try:
             self._func(chunk)
+        except BaseException as exc:  # pylint: disable=broad-exception-caught
+            # Not hidden: finish() hands it to the caller's thread. Meanwhile the queue keeps draining, so put() never blocks.
+            self._error = exc
 
     def put(self, chunk: bytes) -> None:
         self._queue.put(chunk)
 
-    def finish(self) -> None:
+    def finish(self) -> BaseException | None:
+        """Signal the end, wait for the thread, and return the error the function raised, if any."""
         self._queue.put(None)
         self._thread.join()
-
-
-def _json_or_none(response: t.Any) -> t.Any:
-    if response.status_code == 204 or not response.content:
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def _unwrap(doc: t.Any) -> t.Any:
-    """Undo envelope=true wrapping ({"status": ..., "content": {...}}) if a proxy forced it."""
-    if isinstance(doc, dict) and set(doc) == {'status', 'content'} and isinstance(doc['status'], int):
-        return doc['content']
-    return doc
-
-
-def _certainly_not_sent(exc: Exception) -> bool:
-    """True when the request never left: a connect timeout or a refused/unresolvable connection."""
-    if isinstance(exc, ConnectTimeout):
-        return True
-    text = repr(exc)
-    return 'NewConnectionError' in text or 'Connection refused' in text or 'NameResolutionError' in text
-
-
-def _describe_tls_error(exc: Exception) -> str:
-    """Why TLS failed, and what to do about it."""
-    reason = re.search(r'\[SSL[^\]]*\][^)\'"]*', str(exc))
-    text = reason.group(0).strip() if reason else exc.__class__.__name__
-    return (f'TLS error: {text}. Set ca_path to the CA bundle that signed the server certificate '
-            '(or validate_certs false, for testing only)')
-
-
-def _describe_network_error(exc: Exception) -> str:
-    """A short description of a network failure, with any URL query string removed."""
-    text = str(exc) or exc.__class__.__name__
-    text = re.sub(r'(https?://[^\s\'"?]+)\?[^\s\'"]*', r'\1', text)
-    text = re.sub(r"(url: [^\s?]+)\?\S*", r'\1', text)
-    return f'{exc.__class__.__name__}: {text}'[:300]
+        return self._error

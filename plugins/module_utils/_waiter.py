@@ -11,18 +11,18 @@ import typing as t
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasApiError
 
-TRANSIENT_STATUSES = frozenset((None, 429, 500, 502, 503, 504))
 T = t.TypeVar('T')
 
 
 class WaitTimeout(Exception):
     """The deadline passed; carries the last value seen so the caller can say what state things were in."""
 
-    def __init__(self, description: str, last_value: t.Any, elapsed: float) -> None:
+    def __init__(self, description: str, last_value: t.Any, elapsed: float, last_error: AtlasApiError | None = None) -> None:
         super().__init__(f'timed out after {elapsed:.0f} s waiting for {description}')
         self.description = description
         self.last_value = last_value
         self.elapsed = elapsed
+        self.last_error = last_error  # the transient error of the final poll, if it failed: why last_value may be stale
 
 
 def poll_intervals(initial: float, factor: float, maximum: float) -> t.Iterator[float]:
@@ -37,24 +37,31 @@ def wait_for(fetch: t.Callable[[], T], done: t.Callable[[T], bool], *, timeout: 
              initial_interval: float = 1.0, max_interval: float = 30.0, factor: float = 1.5,
              clock: t.Callable[[], float] = time.monotonic, sleep: t.Callable[[float], None] = time.sleep,
              on_transient: t.Callable[[str], None] | None = None) -> T:
-    """Call fetch() until done(value); transient API errors (429, 5xx, connection) are reported and polling goes on."""
+    """Call fetch() until done(value) and return that value; raise WaitTimeout at the deadline.
+
+    The interval starts at initial_interval and grows by factor up to max_interval; the last sleep is shortened so
+    that a final fetch happens at the deadline. Transient API errors (429, 5xx, network) are reported through
+    on_transient and polling goes on, waiting at least the server's Retry-After; any other error propagates.
+    """
     start = clock()
     deadline = start + timeout
     last: t.Any = None
     intervals = poll_intervals(initial_interval, factor, max_interval)
     while True:
         delay = next(intervals)
+        last_error = None
         try:
             last = fetch()
             if done(last):
                 return last
         except AtlasApiError as err:
-            if err.status not in TRANSIENT_STATUSES or err.error_code == 'TLS_ERROR':
+            if not err.transient:
                 raise
+            last_error = err
             if on_transient:
                 on_transient(f'Still waiting for {description} after a transient error: {err}')
             delay = max(delay, err.retry_after or 0.0)
         remaining = deadline - clock()
         if remaining <= 0:
-            raise WaitTimeout(description, last, clock() - start)
+            raise WaitTimeout(description, last, clock() - start, last_error)
         sleep(min(delay, remaining))

@@ -9,7 +9,7 @@ import itertools
 
 import pytest
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasApiError
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasAmbiguousWriteError, AtlasApiError
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._waiter import WaitTimeout, poll_intervals, wait_for
 
 
@@ -26,16 +26,54 @@ class FakeTime:
         self.now += seconds
 
 
+def scripted(*outcomes):
+    """A fetch() that returns or raises the given outcomes in turn."""
+    pending = iter(outcomes)
+
+    def fetch():
+        outcome = next(pending)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    return fetch
+
+
 def test_intervals_start_fast_and_cap():
     assert list(itertools.islice(poll_intervals(1.0, 1.5, 30.0), 12)) == [1.0, 1.5, 2.25, 3.375, 5.0625, 7.59375, 11.390625,
                                                                           17.0859375, 25.62890625, 30.0, 30.0, 30.0]
 
 
-def test_returns_when_done():
+def test_returns_when_done_without_sleeping_after():
     fake = FakeTime()
-    values = iter(['queued', 'inProgress', 'completed'])
-    assert wait_for(lambda: next(values), lambda v: v == 'completed', timeout=60, description='x', clock=fake.clock, sleep=fake.sleep) == 'completed'
+    fetch = scripted('queued', 'inProgress', 'completed')
+    assert wait_for(fetch, lambda v: v == 'completed', timeout=60, description='x', clock=fake.clock, sleep=fake.sleep) == 'completed'
     assert fake.sleeps == [1.0, 1.5]
+
+
+def test_done_at_once_does_not_sleep():
+    fake = FakeTime()
+    assert wait_for(lambda: 'completed', lambda v: v == 'completed', timeout=60, description='x', clock=fake.clock, sleep=fake.sleep) == 'completed'
+    assert fake.sleeps == []
+
+
+def test_custom_interval_settings():
+    fake = FakeTime()
+    with pytest.raises(WaitTimeout):
+        wait_for(lambda: 0, bool, timeout=20, description='x', initial_interval=2, factor=2, max_interval=5, clock=fake.clock, sleep=fake.sleep)
+    assert fake.sleeps == [2, 4, 5, 5, 4]  # the last one shortened to land on the deadline
+
+
+def test_a_three_second_snapshot_is_seen_within_about_a_poll():
+    fake = FakeTime()
+    polls = []
+
+    def fetch():
+        polls.append(fake.now)
+        return 'completed' if fake.now >= 3 else 'inProgress'
+
+    wait_for(fetch, lambda v: v == 'completed', timeout=60, description='x', clock=fake.clock, sleep=fake.sleep)
+    assert polls[-1] - 3 <= 2.25 and len(polls) <= 4
 
 
 def test_an_hour_long_wait_polls_a_few_times_a_minute():
@@ -48,38 +86,83 @@ def test_an_hour_long_wait_polls_a_few_times_a_minute():
 
     wait_for(fetch, bool, timeout=7200, description='x', clock=fake.clock, sleep=fake.sleep)
     last_ten_minutes = [c for c in calls if c >= 3000]
-    assert len(last_ten_minutes) <= 25  # at most ~2 polls a minute once backed off
+    assert 2 * 10 <= len(last_ten_minutes) <= 4 * 10 + 1  # 2-4 polls a minute once backed off
     assert calls[-1] - 3600 <= 30      # and it notices within one interval
 
 
 def test_deadline_raises_with_last_value_and_never_oversleeps():
     fake = FakeTime()
+    calls = []
+
+    def fetch():
+        calls.append(fake.now)
+        return {'status': 'inProgress', 'poll': len(calls)}
+
     with pytest.raises(WaitTimeout) as caught:
-        wait_for(lambda: 'inProgress', lambda v: False, timeout=10, description='snapshot abc', clock=fake.clock, sleep=fake.sleep)
-    assert caught.value.last_value == 'inProgress'
-    assert fake.now == 10
-    assert 'snapshot abc' in str(caught.value)
+        wait_for(fetch, lambda v: False, timeout=10, description='snapshot abc', clock=fake.clock, sleep=fake.sleep)
+    assert caught.value.last_value == {'status': 'inProgress', 'poll': len(calls)}
+    assert caught.value.description == 'snapshot abc' and caught.value.elapsed == 10 and caught.value.last_error is None
+    assert fake.now == 10 and calls[-1] == 10  # a final fetch happens at the deadline, and no sleep goes past it
+    assert fake.sleeps == [1.0, 1.5, 2.25, 3.375, 1.875]
+    assert str(caught.value) == 'timed out after 10 s waiting for snapshot abc'
 
 
 def test_transient_errors_are_tolerated_and_honour_retry_after():
     fake = FakeTime()
     messages = []
-    results = iter([AtlasApiError(503, None, 'busy', 'GET', '/p'), AtlasApiError(429, 'RATE_LIMITED', 'slow', 'GET', '/p', retry_after=9), 'done'])
+    fetch = scripted(AtlasApiError(503, None, 'busy', 'GET', '/p'), AtlasApiError(429, 'RATE_LIMITED', 'slow', 'GET', '/p', retry_after=9),
+                     AtlasApiError(None, None, 'ConnectionError: reset', 'GET', '/p'), 'done')
+    assert wait_for(fetch, lambda v: v == 'done', timeout=60, description='job 1', clock=fake.clock, sleep=fake.sleep,
+                    on_transient=messages.append) == 'done'
+    assert fake.sleeps == [1.0, 9.0, 2.25]
+    assert len(messages) == 3
+    assert messages[1] == 'Still waiting for job 1 after a transient error: GET /p: HTTP 429 RATE_LIMITED: slow'
+
+
+def test_transient_errors_without_a_reporter_are_still_tolerated():
+    fake = FakeTime()
+    fetch = scripted(AtlasApiError(502, None, 'bad gateway', 'GET', '/p'), 'done')
+    assert wait_for(fetch, lambda v: v == 'done', timeout=60, description='x', clock=fake.clock, sleep=fake.sleep) == 'done'
+
+
+def test_retry_after_does_not_push_past_the_deadline():
+    fake = FakeTime()
+    fetch = scripted('inProgress', AtlasApiError(429, 'RATE_LIMITED', 'slow', 'GET', '/p', retry_after=100), 'inProgress')
+    with pytest.raises(WaitTimeout) as caught:
+        wait_for(fetch, lambda v: False, timeout=5, description='x', clock=fake.clock, sleep=fake.sleep)
+    assert fake.now == 5 and fake.sleeps == [1.0, 4.0]
+    assert caught.value.last_value == 'inProgress'
+
+
+def test_timeout_after_a_failed_final_poll_keeps_the_last_good_value_and_the_error():
+    fake = FakeTime()
+    failure = AtlasApiError(503, None, 'busy', 'GET', '/p')
+    fetch = scripted('queued', failure)
+    with pytest.raises(WaitTimeout) as caught:
+        wait_for(fetch, lambda v: False, timeout=1, description='x', clock=fake.clock, sleep=fake.sleep)
+    assert caught.value.last_value == 'queued' and caught.value.last_error is failure
+
+
+@pytest.mark.parametrize('error', [
+    AtlasApiError(404, 'SNAPSHOT_NOT_FOUND', 'gone', 'GET', '/p'),
+    AtlasApiError(401, 'UNEXPECTED_ERROR', 'no', 'GET', '/p'),
+    AtlasApiError(None, 'TLS_ERROR', 'certificate', 'GET', '/p'),
+    AtlasAmbiguousWriteError(400, 'UNFINISHED_ON_DEMAND_SNAPSHOT', 'busy', 'POST', '/p'),
+])
+def test_other_errors_propagate_at_once(error):
+    fake = FakeTime()
 
     def fetch():
-        value = next(results)
-        if isinstance(value, Exception):
-            raise value
-        return value
+        raise error
 
-    assert wait_for(fetch, lambda v: v == 'done', timeout=60, description='x', clock=fake.clock, sleep=fake.sleep, on_transient=messages.append) == 'done'
-    assert fake.sleeps == [1.0, 9.0]
-    assert len(messages) == 2
+    with pytest.raises(AtlasApiError) as caught:
+        wait_for(fetch, bool, timeout=60, description='x', clock=fake.clock, sleep=fake.sleep, on_transient=pytest.fail)
+    assert caught.value is error and fake.sleeps == []
 
 
-def test_other_errors_propagate():
+def test_other_exceptions_are_not_swallowed():
     def fetch():
-        raise AtlasApiError(404, 'SNAPSHOT_NOT_FOUND', 'gone', 'GET', '/p')
+        raise KeyError('status')
 
-    with pytest.raises(AtlasApiError):
+    with pytest.raises(KeyError):
         wait_for(fetch, bool, timeout=60, description='x', clock=FakeTime().clock, sleep=FakeTime().sleep)
