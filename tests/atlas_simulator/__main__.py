@@ -56,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         ca_path, cert_path, key_path = make_certificates()
         context = server_context(cert_path, key_path)
         for server in (api, download):
-            server.socket = context.wrap_socket(server.socket, server_side=True)
+            # handshake in the connection's thread (Handler.setup), not in the accept loop
+            server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
         print(f'atlas simulator CA file: {ca_path}', flush=True)
     sim.download_base = f'{scheme}://{download.server_address[0]}:{download.server_address[1]}'
     servers: list[t.Any] = [api, download]

@@ -41,6 +41,10 @@ class Unauthorized(ApiError):
         super().__init__(401, 'UNEXPECTED_ERROR', UNAUTHORIZED_BODY_DETAIL)
         self.stale = stale
 
+    def body(self) -> dict[str, t.Any]:
+        """Exactly the body Atlas sends with a digest challenge (FACTS 4, observed): no `parameters`."""
+        return {'error': 401, 'reason': 'Unauthorized', 'detail': UNAUTHORIZED_BODY_DETAIL, 'errorCode': 'UNEXPECTED_ERROR'}
+
 
 class DigestAuthenticator:
     """Issues nonces, checks digest responses, refuses expired nonces (stale) and replayed nonce counts."""
@@ -82,7 +86,7 @@ class DigestAuthenticator:
         with self._lock:
             state = self._nonces.get(nonce)
             if state is None:
-                raise Unauthorized()
+                raise Unauthorized(stale=True)  # right key, but a nonce we no longer know (expired and forgotten, or reset)
             if self._clock() - state['issued'] > self._lifetime():
                 del self._nonces[nonce]
                 raise Unauthorized(stale=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import typing as t
 
 DEFAULTS: dict[str, t.Any] = {
@@ -20,7 +21,7 @@ DEFAULTS: dict[str, t.Any] = {
     'failing_clusters': [],
     'failing_downloads': [],
 }
-SEED_KEYS = ('api_keys', 'clusters')
+SEED_KEYS = ('api_keys', 'clusters', 'project_id')
 
 
 class ConfigError(ValueError):
@@ -54,9 +55,12 @@ def validate(partial: t.Any, allow_seed: bool = False) -> dict[str, t.Any]:
         raise ConfigError('the configuration must be a JSON object')
     for key, value in partial.items():
         if key in SEED_KEYS and allow_seed:
-            if not isinstance(value, list):
-                raise ConfigError(f'{key} must be a list')
-            continue
+            if key == 'project_id':
+                if not isinstance(value, str) or not re.fullmatch(r'[a-f0-9]{24}', value):
+                    raise ConfigError(f'project_id must be 24 lowercase hexadecimal characters, got {value!r}')
+            elif not isinstance(value, list) or not value:
+                raise ConfigError(f'{key} must be a non-empty list')
+            continue  # the entries are checked when the seed is built (seed.py)
         if key not in DEFAULTS:
             raise ConfigError(f'{key!r} is not a known setting; known: {sorted(DEFAULTS)}')
         if key == 'tenant_sunset':

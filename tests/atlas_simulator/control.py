@@ -81,8 +81,8 @@ def handle(sim: Simulator, method: str, path: str, query_string: str, raw_body: 
         body = _json(raw_body)
         if (method, what) == ('POST', 'reset'):
             if not isinstance(body, dict) or set(body) - {'config'}:
-                raise ControlError('reset takes an optional {"config": {...}}')
-            sim.reset(validate(body.get('config') or {}))
+                raise ControlError('reset takes an optional {"config": {...settings and/or seed keys...}}')
+            sim.reset(validate(body.get('config') or {}, allow_seed=True))
             return 200, {'ok': True}
         if (method, what) == ('GET', 'requests'):
             return 200, {'requests': _requests(sim, query)}

@@ -6,24 +6,36 @@
 
 Like S3, the download host refuses any request that carries an Authorization header (400), and a
 link whose signature is wrong or whose time is up answers 403 with an XML body.
+
+An archive is a gzip'd tar of a mongodump-like tree whose one big file repeats a pseudo-random
+block seeded by the snapshot id. The gzip uses stored (uncompressed) deflate blocks that this
+module frames itself, so the exact Content-Length is arithmetic and the body is streamed from two
+pre-framed 1 MiB buffers: serving 1 GiB needs neither 1 GiB of memory nor a file on disk.
 """
 from __future__ import annotations
 
-import gzip
+import calendar
+import collections
 import hashlib
 import hmac
-import io
 import json
 import os
 import random
+import struct
 import tarfile
-import tempfile
 import threading
+import time
+import typing as t
 import urllib.parse
+import zlib
 
 PATH_PREFIX = '/backup-downloads/'
-BLOCK = 1024 * 1024
-_EPOCH_MTIME = 1700000000  # fixed mtime inside the archive, so bytes never depend on when they were made
+STORED_MAX = 65535                 # largest stored deflate block
+PERIOD = STORED_MAX * 16           # bytes of file content per repeated, pre-framed period (~1 MiB)
+RECORD = 10240                     # tar record size: archives are padded to it, as tar does
+_EPOCH_MTIME = 1700000000          # fixed mtime inside the archive, so bytes never depend on when they were made
+_GZIP_HEADER = b'\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff'  # deflate, no name, mtime 0, unknown OS
+_AMZ_DATE = '%Y%m%dT%H%M%SZ'
 
 
 def s3_error(code: str, message: str) -> bytes:
@@ -31,7 +43,7 @@ def s3_error(code: str, message: str) -> bytes:
 
 
 class Signer:
-    """Signs and checks download links with a per-process secret."""
+    """Signs and checks download links with a per-process secret (HMAC-SHA256, 64 hex characters)."""
 
     def __init__(self) -> None:
         self._secret = os.urandom(32)
@@ -41,13 +53,15 @@ class Signer:
 
     def url(self, base: str, job_id: str, snapshot_id: str, expires: int, lifetime: int) -> str:
         object_path = f'{PATH_PREFIX}{job_id}/{snapshot_id}.tgz'
-        query = urllib.parse.urlencode({'X-Amz-Expires': lifetime, 'X-Amz-Date': expires - lifetime, 'X-Amz-Signature': self.sign(object_path, expires)})
+        signed_at = time.strftime(_AMZ_DATE, time.gmtime(expires - lifetime))
+        query = urllib.parse.urlencode({'X-Amz-Expires': lifetime, 'X-Amz-Date': signed_at, 'X-Amz-Signature': self.sign(object_path, expires)})
         return f'{base}{object_path}?{query}'
 
     def check(self, path: str, query: dict[str, list[str]]) -> int | None:
         """The link's expiry (epoch seconds) when its signature is right, else None."""
         try:
-            expires = int(query['X-Amz-Date'][0]) + int(query['X-Amz-Expires'][0])
+            signed_at = calendar.timegm(time.strptime(query['X-Amz-Date'][0], _AMZ_DATE))
+            expires = signed_at + int(query['X-Amz-Expires'][0])
             signature = query['X-Amz-Signature'][0]
         except (KeyError, IndexError, ValueError):
             return None
@@ -63,65 +77,91 @@ def _mongodump_files(snapshot_id: str) -> list[tuple[str, bytes]]:
             ('dump/shop/orders.metadata.json', metadata)]
 
 
-class Archives:
-    """Builds each (snapshot, size) archive once into a cache directory and serves it from disk (never whole in memory)."""
-
-    def __init__(self) -> None:
-        self._dir = tempfile.mkdtemp(prefix='atlas-sim-archives-')
-        self._lock = threading.Lock()
-
-    def path(self, snapshot_id: str, size: int) -> str:
-        target = os.path.join(self._dir, f'{snapshot_id}-{size}.tgz')
-        with self._lock:
-            if not os.path.exists(target):
-                self._build(snapshot_id, size, target)
-        return target
-
-    @staticmethod
-    def _build(snapshot_id: str, size: int, target: str) -> None:
-        block = random.Random(snapshot_id).randbytes(BLOCK)  # deterministic, incompressible content
-        data_size = max(size - 16 * 1024, 1024)
-        partial = target + '.part'
-        with open(partial, 'wb') as raw:
-            with gzip.GzipFile(filename='', mode='wb', fileobj=raw, compresslevel=0, mtime=0) as gz:
-                with tarfile.open(fileobj=gz, mode='w|', format=tarfile.USTAR_FORMAT) as tar:
-                    for name, content in _mongodump_files(snapshot_id):
-                        tar.addfile(_info(name, len(content)), io.BytesIO(content))
-                    tar.addfile(_info('dump/shop/orders.bson', data_size), _Repeat(block, data_size))
-        os.replace(partial, target)
-
-
-def _info(name: str, size: int) -> tarfile.TarInfo:
+def _tar_header(name: str, size: int) -> bytes:
     info = tarfile.TarInfo(name)
     info.size = size
     info.mtime = _EPOCH_MTIME
     info.mode = 0o644
-    return info
+    return info.tobuf(tarfile.USTAR_FORMAT, 'utf-8', 'surrogateescape')
 
 
-class _Repeat(io.RawIOBase):
-    """A file-like object yielding `total` bytes of a repeated block."""
+def _pad(length: int, unit: int) -> int:
+    return -length % unit
 
-    def __init__(self, block: bytes, total: int) -> None:
-        super().__init__()
-        self._block = block
-        self._left = total
-        self._offset = 0
 
-    def readable(self) -> bool:
-        return True
+def _frame(data: bytes, final: bool) -> bytes:
+    """Deflate stored blocks (5-byte header each) carrying `data`; the last one is marked final when asked."""
+    out = bytearray()
+    view = memoryview(data)
+    starts = range(0, len(data), STORED_MAX) if data else [0]
+    for start in starts:
+        piece = view[start:start + STORED_MAX]
+        last = final and start + STORED_MAX >= len(data)
+        out += struct.pack('<BHH', 1 if last else 0, len(piece), len(piece) ^ 0xFFFF)
+        out += piece
+    return bytes(out)
 
-    def read(self, size: int = -1) -> bytes:
-        if self._left <= 0:
-            return b''
-        size = self._left if size is None or size < 0 else min(size, self._left)
-        out = bytearray()
-        while len(out) < size:
-            piece = self._block[self._offset:self._offset + size - len(out)]
-            out += piece
-            self._offset = (self._offset + len(piece)) % len(self._block)
-        self._left -= len(out)
-        return bytes(out)
+
+class Archive:
+    """The layout of one deterministic archive: head, N identical framed periods, tail, gzip trailer."""
+
+    def __init__(self, snapshot_id: str, target_size: int) -> None:
+        raw_period = random.Random(snapshot_id).randbytes(PERIOD)  # deterministic, incompressible content
+        prefix = b''.join(_tar_header(name, len(content)) + content + b'\0' * _pad(len(content), 512)
+                          for name, content in _mongodump_files(snapshot_id))
+        overhead = len(_GZIP_HEADER) + 8 + len(prefix) + 512 + 1024 + RECORD + 5 * (target_size // STORED_MAX + 2)
+        data_size = max(target_size - overhead, 1024)
+        prefix += _tar_header('dump/shop/orders.bson', data_size)
+        periods, rest = divmod(data_size, PERIOD)
+        tar_size = len(prefix) + data_size + _pad(data_size, 512) + 1024
+        suffix = b'\0' * (_pad(data_size, 512) + 1024 + _pad(tar_size, RECORD))
+        tail_raw = raw_period[:rest] + suffix
+        crc = zlib.crc32(prefix)
+        for _period in range(periods):
+            crc = zlib.crc32(raw_period, crc)
+        crc = zlib.crc32(tail_raw, crc)
+        self.head = _GZIP_HEADER + _frame(prefix, False)
+        self.period = _frame(raw_period, False)
+        self.periods = periods
+        self.tail = _frame(tail_raw, True) + struct.pack('<II', crc, (len(prefix) + data_size + len(suffix)) & 0xFFFFFFFF)
+        self.length = len(self.head) + periods * len(self.period) + len(self.tail)
+        self.etag = hashlib.md5(self.head + self.tail).hexdigest()
+
+    def chunks(self, limit: int | None = None) -> t.Iterator[bytes]:
+        """The archive's bytes in order, stopping after `limit` bytes when given."""
+        left = self.length if limit is None else limit
+        for piece in _pieces(self.head, self.period, self.periods, self.tail):
+            if left <= 0:
+                return
+            yield piece[:left] if len(piece) > left else piece
+            left -= len(piece)
+
+
+def _pieces(head: bytes, period: bytes, count: int, tail: bytes) -> t.Iterator[bytes]:
+    yield head
+    for _period in range(count):
+        yield period
+    yield tail
+
+
+class Archives:
+    """A small cache of archive layouts (each holds about 2 MiB whatever the archive size)."""
+
+    def __init__(self, keep: int = 8) -> None:
+        self._cache: collections.OrderedDict[tuple[str, int], Archive] = collections.OrderedDict()
+        self._keep = keep
+        self._lock = threading.Lock()
+
+    def get(self, snapshot_id: str, size: int) -> Archive:
+        key = (snapshot_id, size)
+        with self._lock:
+            archive = self._cache.get(key)
+            if archive is None:
+                archive = self._cache[key] = Archive(snapshot_id, size)
+                while len(self._cache) > self._keep:
+                    self._cache.popitem(last=False)
+            self._cache.move_to_end(key)
+        return archive
 
 
 def parse_object_path(path: str) -> tuple[str, str] | None:
@@ -132,4 +172,4 @@ def parse_object_path(path: str) -> tuple[str, str] | None:
     return (parts[0], parts[1]) if len(parts) == 2 else None
 
 
-__all__ = ['Archives', 'Signer', 'parse_object_path', 's3_error', 'PATH_PREFIX']
+__all__ = ['Archive', 'Archives', 'Signer', 'parse_object_path', 's3_error', 'PATH_PREFIX']

@@ -8,7 +8,10 @@ from __future__ import annotations
 import datetime
 import typing as t
 
+import ipaddress
+
 from atlas_simulator import GROUP_ID
+from atlas_simulator.config import ConfigError
 from atlas_simulator.state import FLEX, FREE, REPLICA_SET, SHARDED, TENANT, Cluster, Snapshot
 
 OWNER = 'Project Owner'
@@ -29,6 +32,22 @@ DEFAULT_CLUSTERS: list[dict[str, t.Any]] = [
     {'name': 'Flex0', 'kind': FLEX, 'tier': 'FLEX', 'snapshots': 3},
 ]
 KINDS = (REPLICA_SET, SHARDED, FREE, TENANT, FLEX)
+ROLES = ('Project Owner', 'Project Read Only', 'Project Backup Manager', 'Project Backup Creator', 'Project Backup Export Operator')
+CLUSTER_FIELDS = {'name': str, 'kind': str, 'tier': str, 'snapshots': int, 'shards': int, 'in_progress': bool}
+KEY_FIELDS = {'public': str, 'private': str, 'roles': list, 'access_list': list}
+
+
+def _check_fields(what: str, spec: t.Any, fields: dict[str, type], required: tuple[str, ...]) -> None:
+    if not isinstance(spec, dict):
+        raise ConfigError(f'each of {what} must be an object, got {spec!r}')
+    for key, value in spec.items():
+        if key not in fields:
+            raise ConfigError(f'{what}: unknown field {key!r}; known: {sorted(fields)}')
+        if (isinstance(value, bool) and fields[key] is not bool) or not isinstance(value, fields[key]):
+            raise ConfigError(f'{what}: {key} must be of type {fields[key].__name__}, got {value!r}')
+    missing = [key for key in required if key not in spec]
+    if missing:
+        raise ConfigError(f'{what}: missing {missing} in {spec!r}')
 
 
 def seed_snapshot_id(cluster_index: int, number: int) -> str:
@@ -37,31 +56,45 @@ def seed_snapshot_id(cluster_index: int, number: int) -> str:
 
 
 def build_clusters(now: datetime.datetime, specs: list[dict[str, t.Any]] | None = None) -> list[Cluster]:
-    """Clusters with completed daily snapshots taken at 03:00 on the previous days, newest first."""
+    """Clusters with completed daily snapshots taken at 03:00 UTC on the latest days, newest first (ids: seed_snapshot_id)."""
     clusters = []
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    latest = now.replace(hour=3, minute=0, second=0, microsecond=0)
+    if latest + datetime.timedelta(minutes=10) > now:  # today's 03:00 snapshot must be finished by the clock start
+        latest -= datetime.timedelta(days=1)
     for index, spec in enumerate(specs or DEFAULT_CLUSTERS, start=1):
-        if spec.get('kind') not in KINDS or not isinstance(spec.get('name'), str):
-            raise ValueError(f'cluster spec needs a name and a kind in {KINDS}: {spec!r}')
+        _check_fields('clusters', spec, CLUSTER_FIELDS, ('name', 'kind'))
+        if spec['kind'] not in KINDS:
+            raise ConfigError(f'clusters: kind must be one of {list(KINDS)}, got {spec["kind"]!r}')
+        if not 0 <= spec.get('snapshots', 0) <= 99 or not 1 <= spec.get('shards', 1) <= 40:
+            raise ConfigError(f'clusters: snapshots must be 0-99 and shards 1-40: {spec!r}')
         cluster = Cluster(name=spec['name'], kind=spec['kind'], tier=spec.get('tier', 'M10'), shards=int(spec.get('shards', 1)))
+        if spec.get('in_progress'):  # a scheduled snapshot that started at the clock start and runs for an hour
+            cluster.snapshots.append(Snapshot(id=seed_snapshot_id(index, 0), requested_at=now, retention=datetime.timedelta(days=7),
+                                              running_for=3600.0))
         for number in range(1, int(spec.get('snapshots', 0)) + 1):
-            taken = midnight - datetime.timedelta(days=number - 1) + datetime.timedelta(hours=3)
-            if taken > now:
-                taken -= datetime.timedelta(days=1)
-            snap = Snapshot(id=seed_snapshot_id(index, number), requested_at=taken, retention=datetime.timedelta(days=7),
-                            running_for=240.0)
-            if cluster.kind == SHARDED:
-                snap.member_ids = [f'{snap.id[:-2]}{50 + member:02d}' for member in range(cluster.shards + 1)]
-            cluster.snapshots.append(snap)
+            taken = latest - datetime.timedelta(days=number - 1)
+            cluster.snapshots.append(Snapshot(id=seed_snapshot_id(index, number), requested_at=taken, retention=datetime.timedelta(days=7),
+                                              running_for=240.0))
+        if cluster.kind == SHARDED:  # member snapshots (one per shard, then the config server): 65e + zeros + cluster, member, number
+            for snap in cluster.snapshots:
+                snap.member_ids = [f'65e000000000000000{index:02d}{member:02d}{snap.id[-2:]}' for member in range(cluster.shards + 1)]
         clusters.append(cluster)
     return clusters
 
 
 def build_keys(specs: list[dict[str, t.Any]] | None = None) -> dict[str, dict[str, t.Any]]:
+    """Public key -> {private, roles, access_list}; a spec that cannot work raises ConfigError."""
     keys = {}
     for spec in specs or DEFAULT_KEYS:
-        if not isinstance(spec.get('public'), str) or not isinstance(spec.get('private'), str):
-            raise ValueError(f'api key spec needs public and private strings: {spec!r}')
+        _check_fields('api_keys', spec, KEY_FIELDS, ('public', 'private'))
+        unknown = [role for role in spec.get('roles', []) if role not in ROLES]
+        if unknown:
+            raise ConfigError(f'api_keys: unknown role(s) {unknown}; known: {list(ROLES)}')
+        for network in spec.get('access_list', []):
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except (TypeError, ValueError):
+                raise ConfigError(f'api_keys: access_list entry {network!r} is not an IP address or CIDR block') from None
         keys[spec['public']] = {'private': spec['private'], 'roles': list(spec.get('roles', [OWNER])),
                                 'access_list': list(spec.get('access_list', []))}
     return keys

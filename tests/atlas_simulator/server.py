@@ -11,75 +11,21 @@ import json
 import re
 import socket
 import struct
+import sys
 import threading
 import time
 import typing as t
 import urllib.parse
 
-from atlas_simulator import GROUP_ID, config as config_mod, control, routes, seed
-from atlas_simulator.auth import DigestAuthenticator, Unauthorized, check_access_list, check_permission, scheme_of
-from atlas_simulator.downloads import Archives, Signer, parse_object_path, s3_error
+from atlas_simulator import control, routes
+from atlas_simulator.auth import Unauthorized, check_access_list, check_permission, scheme_of
+from atlas_simulator.downloads import Archive, parse_object_path, s3_error
 from atlas_simulator.errors import ApiError
-from atlas_simulator.faults import Faults
-from atlas_simulator.ratelimit import TokenBuckets
-from atlas_simulator.state import Clock, DownloadJob, World
+from atlas_simulator.routes_common import Context
+from atlas_simulator.simulator import Simulator
 
 API_PATH = re.compile(r'^/api/atlas/(v1\.0|v2)(/.*)$')
 VERSIONED = re.compile(r'application/vnd\.atlas\.(\d{4}-\d{2}-\d{2})\+json')
-
-
-class Simulator:
-    """All the simulator's state: world, clock, keys, buckets, faults, request log, download links."""
-
-    def __init__(self, startup_config: dict[str, t.Any]) -> None:
-        self.startup_config = startup_config
-        self.clock = Clock()
-        self.faults = Faults()
-        self.signer = Signer()
-        self.archives = Archives()
-        self.log: list[dict[str, t.Any]] = []
-        self.log_lock = threading.Lock()
-        self.download_base = ''
-        self.config: dict[str, t.Any] = {}
-        self.world: World
-        self.keys: dict[str, dict[str, t.Any]] = {}
-        self.auth = DigestAuthenticator(self.keys, lambda: self.config['nonce_lifetime'], self.seconds)
-        self.buckets = TokenBuckets(lambda: self.config['rate_limit'], self.seconds)
-        self.reset()
-
-    def seconds(self) -> float:
-        return self.clock.now().timestamp()
-
-    def reset(self, partial: dict[str, t.Any] | None = None) -> None:
-        """Back to the seed and the start-up configuration, then apply `partial`."""
-        settings = {k: v for k, v in self.startup_config.items() if k not in config_mod.SEED_KEYS}
-        merged = config_mod.merge(config_mod.merge(config_mod.DEFAULTS, settings), partial or {})
-        self.clock = Clock()
-        self.config = merged
-        self.keys.clear()
-        self.keys.update(seed.build_keys(self.startup_config.get('api_keys')))
-        self.world = World(GROUP_ID, seed.build_clusters(self.clock.now(), self.startup_config.get('clusters')), self.config)
-        self.faults.clear()
-        self.buckets.reset()
-        self.auth.reset()
-        with self.log_lock:
-            self.log.clear()
-
-    def update_config(self, partial: dict[str, t.Any]) -> None:
-        merged = config_mod.merge(self.config, config_mod.validate(partial))
-        with self.world.lock:
-            self.config.clear()
-            self.config.update(merged)
-
-    def record(self, entry: dict[str, t.Any]) -> dict[str, t.Any]:
-        with self.log_lock:
-            entry['seq'] = len(self.log) + 1
-            self.log.append(entry)
-        return entry
-
-    def snapshot_url(self, job: DownloadJob) -> str:
-        expires = int(job.link_expires().timestamp())
-        return self.signer.url(self.download_base, job.id, job.snapshot_id, expires, int(job.link_lifetime))
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -88,6 +34,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
     disable_nagle_algorithm = True
     server: 'SimServer'
+
+    def setup(self) -> None:
+        """With --tls the handshake runs here, in the connection's own thread, so a silent client cannot stall accept()."""
+        handshake = getattr(self.request, 'do_handshake', None)
+        if handshake is not None:
+            self.request.settimeout(30)
+            handshake()
+            self.request.settimeout(None)
+        super().setup()
 
     def date_time_string(self, timestamp: float | None = None) -> str:
         """The Date header tells simulator time, as Atlas's tells its own."""
@@ -121,8 +76,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_json(error.status, error.body(), headers=dict(error.headers, **{'X-Error-Code': error.code}))
 
     def abort(self) -> None:
-        """Drop the connection without answering (RST where the OS sends it)."""
+        """Drop the connection without (the rest of) an answer: SO_LINGER 0 makes the close send a TCP RST."""
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+        self.server.mark_aborted(self.request)
         self.close_connection = True
 
     def read_body(self) -> bytes:
@@ -141,10 +97,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         entry = sim.record({'method': self.command, 'path': parsed.path, 'query': parsed.query, 'status': None,
                             'auth': scheme_of(self.headers.get('Authorization')), 'host': self.headers.get('Host'),
                             'server': self.server.role, 'time': time.time()})
-        if self.server.role == 'download':
-            entry['status'] = self.serve_download(parsed)
-        else:
-            entry['status'] = self.serve_api(parsed, raw_body)
+        try:
+            if self.server.role == 'download':
+                entry['status'] = self.serve_download(parsed)
+            else:
+                entry['status'] = self.serve_api(parsed, raw_body)
+        except OSError:
+            self.close_connection = True  # the client went away mid-answer; nothing left to say
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            # A bug in the simulator must still look like Atlas (500 UNEXPECTED_ERROR), not a dropped connection.
+            print(f'atlas simulator: internal error on {self.command} {parsed.path}: {exc!r}', file=sys.stderr, flush=True)
+            self.send_error_doc(ApiError(500, 'UNEXPECTED_ERROR', f'Unexpected error: {exc}'))
+            entry['status'] = 500
 
     def apply_fault(self, fault: dict[str, t.Any] | None) -> int | None:
         """Act out a fault; return the status sent, 0 when the connection was dropped, None to carry on."""
@@ -166,6 +130,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def serve_api(self, parsed: urllib.parse.SplitResult, raw_body: bytes) -> int | None:
         sim = self.server.sim
+        fault: dict[str, t.Any] | None = None
         try:
             found = API_PATH.match(parsed.path)
             if not found:
@@ -180,6 +145,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             check_access_list(key, self.client_address[0])
             route, params = routes.match(self.command, api_path, api_version)
             version = self.resource_version(api_version, route)
+            self.check_content_type(raw_body, route)
             routes.check_path_params(params, lambda group: group == sim.world.group_id)
             check_permission(key, route.permission)
             headers = sim.buckets.take(params['group'], route.endpoint_set, parsed.path) if api_version == 'v2' else {}
@@ -191,6 +157,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_json(401, exc.body(), headers={'WWW-Authenticate': challenge, 'X-Error-Code': exc.code})
             return 401
         except ApiError as exc:
+            if fault is not None and fault['action'] == 'drop_after_write':
+                self.abort()  # the request was handled (and refused); its answer is lost all the same
+                return None
             self.send_error_doc(exc)
             return exc.status
         if fault is not None and fault['action'] == 'drop_after_write':
@@ -215,6 +184,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         raise ApiError(406, 'INVALID_VERSION_DATE',
                        f'The Accept header must name a supported version of this resource ({wanted}); got {self.headers.get("Accept")!r}.')
 
+    def check_content_type(self, raw_body: bytes, route: routes.Route) -> None:
+        """A body must be JSON: `application/json` or the versioned type of the resource (FACTS 1), else 415."""
+        if not raw_body:
+            return
+        media = (self.headers.get('Content-Type') or '').split(';', 1)[0].strip().lower()
+        found = VERSIONED.fullmatch(media)
+        if media == 'application/json' or (found and found.group(1) in route.versions):
+            return
+        raise ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', f'Unsupported Content-Type {media or "(none)"}: send application/json or '
+                       f'application/vnd.atlas.{route.versions[0]}+json.', [media])
+
     @staticmethod
     def sunset_error(status: int) -> ApiError:
         if status == 410:
@@ -232,7 +212,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 raise ApiError(400, 'INVALID_JSON', 'The request body is not valid JSON.') from None
         base = f'{self.server.scheme}://{self.headers.get("Host") or self.server.address}'
         with sim.world.lock:
-            ctx = routes.Context(sim.world, sim.clock.now(), base, version, urllib.parse.parse_qs(parsed.query), parsed.path, body, sim.snapshot_url)
+            ctx = Context(sim.world, sim.clock.now(), base, version, urllib.parse.parse_qs(parsed.query), parsed.path, body, sim.snapshot_url)
             return routes.call(route, ctx, params)
 
     # ------------------------------------------------------------ the download host
@@ -242,27 +222,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
         sent = self.apply_fault(fault)
         if sent is not None:
             return sent or None
-        status, body, headers, path = self.check_download(parsed)
-        if path is None:
-            self.send(status, body, 'application/xml', headers)
+        status, body, headers, archive = self.check_download(parsed)
+        if archive is None:
+            self.send(status, body, 'application/xml', headers, head=self.command == 'HEAD')
             return status
-        size = int(headers['Content-Length'])
         self.send_response(200)
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
         if self.command == 'HEAD':
             return 200
-        limit = size // 2 if fault is not None and fault['action'] == 'truncate' else size
-        with open(path, 'rb') as handle:
-            # zero-copy where the OS allows: the benchmark should measure the client, not this server
-            self.wfile.flush()
-            self.connection.sendfile(handle, 0, limit)
-        if limit < size:
+        truncate = fault is not None and fault['action'] == 'truncate'
+        for chunk in archive.chunks(archive.length // 2 if truncate else None):
+            self.wfile.write(chunk)
+        if truncate:
             self.abort()
         return 200
 
-    def check_download(self, parsed: urllib.parse.SplitResult) -> tuple[int, bytes, dict[str, str], str | None]:
+    def check_download(self, parsed: urllib.parse.SplitResult) -> tuple[int, bytes, dict[str, str], Archive | None]:
         """Refusals as a storage service words them, or the archive to serve."""
         sim = self.server.sim
         if self.command not in ('GET', 'HEAD'):
@@ -276,13 +253,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return 403, s3_error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.'), {}, None
         if sim.seconds() > expires:
             return 403, s3_error('AccessDenied', 'Request has expired'), {}, None
-        path = sim.archives.path(object_ids[1], int(sim.config['archive_size']))
-        with open(path, 'rb') as handle:
-            handle.seek(0, 2)
-            size = handle.tell()
-        headers = {'Content-Type': 'application/gzip', 'Content-Length': str(size), 'ETag': f'"{object_ids[1]}-{size}"',
-                   'Content-Disposition': f'attachment; filename="{object_ids[1]}.tgz"'}
-        return 200, b'', headers, path
+        archive = sim.archives.get(object_ids[1], int(sim.config['archive_size']))
+        headers = {'Content-Type': 'application/gzip', 'Content-Length': str(archive.length), 'ETag': f'"{archive.etag}"',
+                   'Accept-Ranges': 'none', 'Content-Disposition': f'attachment; filename="{object_ids[1]}.tgz"'}
+        return 200, b'', headers, archive
 
 
 class SimServer(http.server.ThreadingHTTPServer):
@@ -298,3 +272,28 @@ class SimServer(http.server.ThreadingHTTPServer):
         self.role = role
         self.scheme = scheme
         self.address = f'{self.server_address[0]}:{self.server_address[1]}'
+        self._aborted: set[int] = set()
+        self._aborted_lock = threading.Lock()
+
+    def handle_error(self, request: t.Any, client_address: t.Any) -> None:
+        """Quiet for what clients do (hang up, refuse our certificate); one line for anything else."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, OSError):
+            print(f'atlas simulator: error on a connection from {client_address[0]}: {error!r}', file=sys.stderr, flush=True)
+
+    def mark_aborted(self, request: t.Any) -> None:
+        """Close this connection with a reset rather than an orderly FIN (see shutdown_request)."""
+        with self._aborted_lock:
+            self._aborted.add(id(request))
+
+    def shutdown_request(self, request: t.Any) -> None:
+        with self._aborted_lock:
+            aborted = id(request) in self._aborted
+            self._aborted.discard(id(request))
+        if aborted:
+            self.close_request(request)  # no shutdown(SHUT_WR) first: with SO_LINGER 0 the close sends RST only
+        else:
+            super().shutdown_request(request)
+
+
+__all__ = ['Handler', 'SimServer', 'Simulator']

@@ -5,7 +5,10 @@
 """Fixtures: a simulator running in-process on free ports, reset before every test, and a digest-authenticated client."""
 from __future__ import annotations
 
+import hashlib
+import http.client
 import os
+import re
 import sys
 import threading
 import typing as t
@@ -86,3 +89,37 @@ def owner() -> requests.Session:
 @pytest.fixture
 def reader() -> requests.Session:
     return session_for('reader-public', 'reader-private')
+
+
+def md5(text: str) -> str:
+    return hashlib.md5(text.encode()).hexdigest()
+
+
+def digest_header(params: dict[str, str], path: str, nc: int, user: str = 'owner-public', password: str = 'owner-private',
+                  method: str = 'GET') -> str:
+    """An RFC 7616 Authorization header (MD5, qop=auth) for a challenge's params."""
+    ha1 = md5(f'{user}:{params["realm"]}:{password}')
+    ha2 = md5(f'{method}:{path}')
+    response = md5(f'{ha1}:{params["nonce"]}:{nc:08x}:abcdef:auth:{ha2}')
+    return (f'Digest username="{user}", realm="{params["realm"]}", nonce="{params["nonce"]}", uri="{path}", '
+            f'response="{response}", qop=auth, nc={nc:08x}, cnonce="abcdef", algorithm=MD5')
+
+
+def challenge_params(header: str) -> dict[str, str]:
+    return dict(re.findall(r'(\w+)="?([^",]*)"?', header))
+
+
+def raw_call(sim: Sim, method: str, path: str, headers: dict[str, str] | None = None, body: bytes | None = None,
+             user: str = 'owner-public', password: str = 'owner-private') -> tuple[int, dict[str, str], bytes]:
+    """One digest-authenticated call with http.client, sending exactly the given headers (no default Accept)."""
+    conn = http.client.HTTPConnection('127.0.0.1', sim.api.server_address[1], timeout=10)
+    try:
+        conn.request(method, path, body=body, headers=dict(headers or {}))
+        first = conn.getresponse()
+        first.read()
+        params = challenge_params(first.getheader('WWW-Authenticate'))
+        conn.request(method, path, body=body, headers=dict(headers or {}, Authorization=digest_header(params, path, 1, user, password, method)))
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        conn.close()

@@ -5,9 +5,12 @@
 """Points 2, 3, 4 and 8: API versions, every endpoint's shape, Atlas's errors, paging/envelope/pretty."""
 from __future__ import annotations
 
+import datetime
+import json
+
 import pytest
 
-from conftest import BACKUP, CLUSTER, FLEX
+from conftest import BACKUP, CLUSTER, FLEX, GROUP_ID, raw_call
 
 CLUSTER0_FIRST = '65a000000000000000000101'
 SHARDED_FIRST = '65a000000000000000000201'
@@ -230,3 +233,148 @@ def test_envelope_and_pretty(sim, owner):
     assert listed['status'] == 200 and len(listed['results']) == 3
     pretty = get(owner, sim.v2(f'/clusters/Cluster0/backup/snapshots/{CLUSTER0_FIRST}'), params={'pretty': 'true'})
     assert pretty.text.startswith('{\n  "')
+
+
+# ------------------------------------------------------------------ more of point 2
+def test_v2_without_any_accept_header_is_406(sim):
+    status, headers, body = raw_call(sim, 'GET', f'/api/atlas/v2/groups/{GROUP_ID}/clusters/Cluster0/backup/snapshots')
+    assert status == 406
+    assert headers['content-type'] == 'application/json' and headers['x-error-code'] == 'INVALID_VERSION_DATE'
+    assert json.loads(body)['error'] == 406
+
+
+def test_v1_ignores_accept_and_answers_plain_json(sim, owner):
+    response = owner.get(sim.v1(f'/clusters/Cluster0/backup/snapshots/{CLUSTER0_FIRST}'), headers={'Accept': 'application/vnd.atlas.2099-01-01+json'},
+                         timeout=10)
+    assert response.status_code == 200 and response.headers['Content-Type'] == 'application/json'
+    assert response.json()['id'] == CLUSTER0_FIRST
+    status, headers, _body = raw_call(sim, 'GET', f'/api/atlas/v1.0/groups/{GROUP_ID}/clusters/Cluster0')
+    assert status == 200 and headers['content-type'] == 'application/json'
+
+
+@pytest.mark.parametrize('content_type, status', [('application/json', 200), ('application/vnd.atlas.2023-01-01+json', 200),
+                                                  ('application/vnd.atlas.2024-11-13+json', 415), ('text/plain', 415), (None, 415)])
+def test_request_body_content_type(sim, content_type, status):
+    headers = {'Accept': BACKUP}
+    if content_type:
+        headers['Content-Type'] = content_type
+    code, answer, body = raw_call(sim, 'POST', f'/api/atlas/v2/groups/{GROUP_ID}/clusters/Cluster0/backup/snapshots', headers,
+                                  json.dumps({'retentionInDays': 1}).encode())
+    assert code == status
+    if status == 415:
+        assert answer['x-error-code'] == 'UNSUPPORTED_MEDIA_TYPE' and json.loads(body)['errorCode'] == 'UNSUPPORTED_MEDIA_TYPE'
+    else:
+        assert answer['content-type'] == 'application/vnd.atlas.2023-01-01+json;charset=utf-8'
+
+
+def test_cluster_resource_versions(sim, owner):
+    for accept in ('application/vnd.atlas.2023-02-01+json', CLUSTER):
+        doc = get(owner, sim.v2('/clusters/Sharded0'), accept).json()
+        assert doc['clusterType'] == 'SHARDED' and len(doc['replicationSpecs']) == 2 and doc['backupEnabled'] is True
+    assert_error(get(owner, sim.v2('/clusters/Cluster0'), FLEX), 406, 'INVALID_VERSION_DATE')
+    legacy = owner.get(sim.v1('/clusters/Cluster0'), timeout=10).json()
+    assert legacy['providerSettings']['providerName'] == 'AWS' and legacy['providerBackupEnabled'] is True and legacy['clusterType'] == 'REPLICASET'
+    free = owner.get(sim.v1('/clusters/Free0'), timeout=10).json()
+    assert free['providerSettings']['providerName'] == 'TENANT' and free['providerSettings']['instanceSizeName'] == 'M0'
+    assert free['providerBackupEnabled'] is False
+    tenant = get(owner, sim.v2('/clusters/Tenant0'), CLUSTER).json()['replicationSpecs'][0]['regionConfigs'][0]
+    assert tenant['providerName'] == 'TENANT' and tenant['backingProviderName'] == 'AWS' and tenant['electableSpecs']['instanceSize'] == 'M2'
+    assert owner.get(sim.v1('/flexClusters/Flex0'), timeout=10).status_code == 404
+
+
+def test_success_headers_count_down_the_bucket(sim, owner):
+    first = get(owner, sim.v2('/clusters/Cluster0/backup/snapshots'))
+    second = get(owner, sim.v2('/clusters/Cluster0/backup/snapshots'))
+    assert first.headers['RateLimit-Limit'] == '1200'
+    assert int(second.headers['RateLimit-Remaining']) == int(first.headers['RateLimit-Remaining']) - 1
+    assert get(owner, sim.v2('/clusters/Cluster0'), CLUSTER).headers['RateLimit-Remaining'] == '1199'  # the clusters set has its own bucket
+
+
+# ------------------------------------------------------------------ more of points 3 and 4
+def test_on_demand_expiry_is_request_time_plus_retention(sim, owner):
+    doc = post(owner, sim.v2('/clusters/Cluster0/backup/snapshots'), {'retentionInDays': 3}).json()
+    now = datetime.datetime.strptime(sim.control('GET', 'clock').json()['now'], '%Y-%m-%dT%H:%M:%SZ')
+    expires = datetime.datetime.strptime(doc['expiresAt'], '%Y-%m-%dT%H:%M:%SZ')
+    assert abs((expires - now - datetime.timedelta(days=3)).total_seconds()) <= 2
+    assert doc['links'][0]['rel'] == 'self' and doc['links'][0]['href'] == sim.v2(f'/clusters/Cluster0/backup/snapshots/{doc["id"]}')
+    assert doc['storageSizeBytes'] == 0 and doc['policyItems'] == [] and doc['copyRegions'] == []
+    sim.control('POST', 'clock', {'advance': 10})
+    done = get(owner, sim.v2(f'/clusters/Cluster0/backup/snapshots/{doc["id"]}')).json()
+    assert done['storageSizeBytes'] > 0 and done['mongodVersion'] and done['expiresAt'] == doc['expiresAt']
+    patched = owner.patch(sim.v2(f'/clusters/Cluster0/backup/snapshots/{doc["id"]}'), json={'retentionUnit': 'WEEKS', 'retentionValue': 2},
+                          headers={'Accept': BACKUP}, timeout=10).json()
+    created = datetime.datetime.strptime(done['createdAt'], '%Y-%m-%dT%H:%M:%SZ')
+    assert datetime.datetime.strptime(patched['expiresAt'], '%Y-%m-%dT%H:%M:%SZ') - created == datetime.timedelta(days=14)
+
+
+def test_sharded_on_demand_and_retention_through_the_replica_set_path(sim, owner):
+    taken = post(owner, sim.v2('/clusters/Sharded0/backup/snapshots'), {'description': 'sh', 'retentionInDays': 1}).json()
+    assert taken['type'] == 'shardedCluster' and taken['frequencyType'] == 'ondemand' and 'replicaSetName' not in taken
+    assert [m['replicaSetName'] for m in taken['members']] == ['Sharded0-shard-0', 'Sharded0-shard-1', 'Sharded0-config-0']
+    assert taken['links'][0]['href'].endswith(f'/backup/snapshots/shardedCluster/{taken["id"]}')
+    sim.control('POST', 'clock', {'advance': 5})
+    listed = get(owner, sim.v2('/clusters/Sharded0/backup/snapshots/shardedClusters')).json()
+    assert [s['id'] for s in listed['results']] == [taken['id'], SHARDED_FIRST] and listed['totalCount'] == 2
+    patched = owner.patch(sim.v2(f'/clusters/Sharded0/backup/snapshots/{SHARDED_FIRST}'), json={'retentionUnit': 'DAYS', 'retentionValue': 30},
+                          headers={'Accept': BACKUP}, timeout=10)
+    assert patched.status_code == 200 and patched.json()['type'] == 'shardedCluster'
+    assert get(owner, sim.v2('/clusters/Cluster0/backup/snapshots/shardedClusters')).json()['results'] == []
+    assert_error(get(owner, sim.v2(f'/clusters/Cluster0/backup/snapshots/shardedCluster/{CLUSTER0_FIRST}')), 404, 'SNAPSHOT_NOT_FOUND')
+
+
+@pytest.mark.parametrize('body, code', [
+    ({'retentionUnit': 'DAYS'}, 'MISSING_ATTRIBUTE'),
+    ({'retentionUnit': 'FORTNIGHTS', 'retentionValue': 1}, 'INVALID_ENUM_VALUE'),
+    ({'retentionUnit': 'DAYS', 'retentionValue': 0}, 'BACKUP_SNAPSHOT_RETENTION_VALUE_INVALID'),
+    ({'retentionUnit': 'DAYS', 'retentionValue': '3'}, 'VALIDATION_ERROR'),
+    ({'retentionUnit': 'DAYS', 'retentionValue': 3, 'expiresAt': 'x'}, 'INVALID_ATTRIBUTE'),
+])
+def test_bad_patch_bodies(sim, owner, body, code):
+    url = sim.v2(f'/clusters/Cluster0/backup/snapshots/{CLUSTER0_FIRST}')
+    before = get(owner, url).json()['expiresAt']
+    assert_error(owner.patch(url, json=body, headers={'Accept': BACKUP}, timeout=10), 400, code)
+    assert get(owner, url).json()['expiresAt'] == before
+
+
+@pytest.mark.parametrize('cluster', ['Free0', 'Tenant0'])
+def test_shared_tier_clusters_have_no_cloud_backup(sim, owner, cluster):
+    assert_error(post(owner, sim.v2(f'/clusters/{cluster}/backup/snapshots'), {'retentionInDays': 1}), 400, 'PROVIDER_BACKUP_NOT_SUPPORTED')
+    assert_error(get(owner, sim.v2(f'/clusters/{cluster}/backup/snapshots')), 400, 'PROVIDER_BACKUP_NOT_SUPPORTED')
+
+
+def test_download_request_errors(sim, owner):
+    tenant = sim.v2('/clusters/Tenant0/backup/tenant/download')
+    flex = sim.v2('/flexClusters/Flex0/backup/download')
+    assert_error(post(owner, tenant, {'snapshotId': '0' * 24}), 404, 'TENANT_SNAPSHOT_NOT_FOUND')
+    assert_error(post(owner, flex, {'snapshotId': '0' * 24}, FLEX), 404, 'SNAPSHOT_NOT_FOUND')
+    assert_error(post(owner, flex, {'snapshotId': 'nope'}, FLEX), 400, 'INVALID_ATTRIBUTE')
+    assert_error(post(owner, flex, {'snapshotId': FLEX_FIRST, 'targetProjectId': GROUP_ID}, FLEX), 400, 'INVALID_ATTRIBUTE')
+    accepted = post(owner, tenant, {'snapshotId': TENANT_FIRST, 'targetDeploymentItemName': 'x', 'targetProjectId': GROUP_ID})
+    assert accepted.status_code == 200 and accepted.json()['status'] == 'QUEUED'
+    assert_error(get(owner, sim.v2('/flexClusters/Flex0/backup/restoreJobs/' + '0' * 24), FLEX), 404, 'RESTORE_JOB_NOT_FOUND')
+    assert_error(get(owner, sim.v2('/flexClusters/Flex0/backup/restoreJobs/xyz'), FLEX), 400, 'INVALID_PATH_PARAMETER')
+    assert_error(get(owner, sim.v2('/clusters/Cluster0/backup/tenant/snapshots')), 400, 'TENANT_CLUSTER_NOT_SUPPORTED')
+
+
+def test_download_of_an_unfinished_snapshot_is_409(sim, owner):
+    clusters = [{'name': 'Flex1', 'kind': 'flex', 'snapshots': 1, 'in_progress': True}]
+    assert sim.control('POST', 'reset', {'config': {'clusters': clusters}}).status_code == 200
+    listed = get(owner, sim.v2('/flexClusters/Flex1/backup/snapshots'), FLEX).json()['results']
+    assert [s['status'] for s in listed] == ['RUNNING', 'COMPLETED'] and 'finishTime' not in listed[0]
+    response = post(owner, sim.v2('/flexClusters/Flex1/backup/download'), {'snapshotId': listed[0]['id']}, FLEX)
+    assert_error(response, 409, 'CANNOT_DOWNLOAD_INCOMPLETE_SNAPSHOT')
+    sim.control('POST', 'clock', {'advance': 3600})
+    assert post(owner, sim.v2('/flexClusters/Flex1/backup/download'), {'snapshotId': listed[0]['id']}, FLEX).status_code == 200
+
+
+def test_unknown_route_and_method(sim, owner):
+    assert_error(get(owner, sim.v2('/clusters/Cluster0/backup/nothing')), 404, 'RESOURCE_NOT_FOUND')
+    assert_error(owner.put(sim.v2('/clusters/Cluster0/backup/snapshots'), json={}, headers={'Accept': BACKUP}, timeout=10), 405, 'METHOD_NOT_ALLOWED')
+
+
+def test_pretty_list_and_envelope_error_free_list(sim, owner):
+    pretty = get(owner, sim.v2('/flexClusters/Flex0/backup/snapshots'), FLEX, params={'pretty': 'true', 'itemsPerPage': 1})
+    assert pretty.text.startswith('{\n  "links": [') and json.loads(pretty.text)['totalCount'] == 3
+    enveloped = get(owner, sim.v2('/clusters/Cluster0'), CLUSTER, params={'envelope': 'true'}).json()
+    assert enveloped['status'] == 200 and enveloped['content']['name'] == 'Cluster0'
+    assert_error(get(owner, sim.v2('/clusters/Cluster0/backup/snapshots'), params={'includeCount': 'maybe'}), 400, 'INVALID_QUERY_PARAMETER')

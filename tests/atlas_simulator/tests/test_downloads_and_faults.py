@@ -8,14 +8,18 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import itertools
+import socket
 import tarfile
 import time
 import urllib.parse
+import zlib
 
 import pytest
 import requests
 
-from conftest import BACKUP, FLEX
+from atlas_simulator.downloads import PERIOD, Archive
+from conftest import BACKUP, FLEX, GROUP_ID, challenge_params, digest_header
 
 FLEX_FIRST = '65a000000000000000000501'
 
@@ -117,3 +121,99 @@ def test_bad_fault_is_a_clear_400(sim, body):
     response = sim.control('POST', 'faults', body)
     assert response.status_code == 400
     assert response.json()['error']
+
+
+# ------------------------------------------------------------------ more of point 7
+def test_link_points_at_the_second_loopback_address(sim, owner):
+    url = ready_link(sim, owner)
+    parsed = urllib.parse.urlsplit(url)
+    assert parsed.hostname in ('127.0.0.2', '127.0.0.1') and parsed.port == sim.download.server_address[1]
+    if sim.download.server_address[0] == '127.0.0.2':
+        assert parsed.hostname == '127.0.0.2'
+    assert parsed.path == f'/backup-downloads/{url.split("/")[-2]}/{FLEX_FIRST}.tgz'
+    query = urllib.parse.parse_qs(parsed.query)
+    assert query['X-Amz-Expires'] == ['14400'] and len(query['X-Amz-Signature'][0]) == 64
+    assert len(query['X-Amz-Date'][0]) == 16 and query['X-Amz-Date'][0].endswith('Z')
+    assert requests.get(url.replace(FLEX_FIRST, '65a000000000000000000502'), timeout=10).status_code == 403
+    entry = [e for e in sim.log() if e['server'] == 'download'][-1]
+    assert entry['status'] == 403 and entry['host'] == parsed.netloc
+
+
+def test_head_and_other_methods_on_the_download_host(sim, owner):
+    url = ready_link(sim, owner)
+    assert requests.post(url, data=b'x', timeout=10).status_code == 405
+    sim.control('POST', 'clock', {'advance': 4 * 3600 + 1})
+    head = requests.head(url, timeout=10)
+    assert head.status_code == 403 and head.content == b'' and head.headers['Content-Type'] == 'application/xml'
+    assert 'X-Error-Code' not in head.headers
+
+
+def test_archive_layout_is_arithmetic_and_streams_in_small_pieces():
+    archive = Archive('65a000000000000000000501', 1 << 30)  # 1 GiB: only the layout is built, never the bytes
+    assert abs(archive.length - (1 << 30)) < 64 * 1024
+    assert len(archive.period) < PERIOD + 100 and len(archive.head) < 8192
+    first = next(archive.chunks())
+    assert first[:2] == b'\x1f\x8b' and max(len(piece) for piece in itertools.islice(archive.chunks(), 50)) <= len(archive.period)
+
+
+def test_streamed_archive_is_a_valid_gzip_with_the_right_crc():
+    archive = Archive('65a000000000000000000401', 5 * 1024 * 1024 + 123)
+    data = b''.join(archive.chunks())
+    assert len(data) == archive.length
+    raw = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    assert raw.decompress(data) and raw.eof and raw.unused_data == b''  # eof only after the CRC and size check
+    with tarfile.open(fileobj=io.BytesIO(data), mode='r:gz') as tar:
+        assert [m.name for m in tar.getmembers()] == ['dump/prelude.json', 'dump/admin/system.version.bson', 'dump/shop/orders.metadata.json',
+                                                      'dump/shop/orders.bson']
+    again = Archive('65a000000000000000000401', 5 * 1024 * 1024 + 123)
+    assert hashlib.sha256(b''.join(again.chunks())).hexdigest() == hashlib.sha256(data).hexdigest()
+    other = Archive('65a000000000000000000402', 5 * 1024 * 1024 + 123)
+    assert b''.join(other.chunks()) != data
+
+
+# ------------------------------------------------------------------ more of point 9
+def test_reset_fault_sends_a_tcp_reset(sim):
+    sim.control('POST', 'faults', {'method': 'GET', 'path': '/clusters/Cluster0$', 'action': 'reset'})
+    path = f'/api/atlas/v2/groups/{GROUP_ID}/clusters/Cluster0'
+    with socket.create_connection(('127.0.0.1', sim.api.server_address[1]), timeout=10) as conn:
+        conn.sendall(f'GET {path} HTTP/1.1\r\nHost: x\r\nAccept: {BACKUP}\r\n\r\n'.encode())
+        challenge = conn.recv(65536).decode()
+        nonce = challenge_params(challenge.split('WWW-Authenticate: ', 1)[1].split('\r\n', 1)[0])
+        conn.sendall(f'GET {path} HTTP/1.1\r\nHost: x\r\nAccept: {BACKUP}\r\nAuthorization: {digest_header(nonce, path, 1)}\r\n\r\n'.encode())
+        with pytest.raises(ConnectionResetError):
+            while conn.recv(65536):
+                pass
+    assert [e['status'] for e in sim.log()] == [401, None]
+
+
+def test_fault_options_and_listing(sim, owner):
+    armed = sim.control('POST', 'faults', {'method': '*', 'path': 'Flex0', 'count': 3, 'action': 'status', 'status': 429, 'retry_after': 7}).json()
+    assert armed['id'] and armed['count'] == 3
+    sim.control('POST', 'faults', {'path': 'Cluster0', 'action': 'status', 'status': 502, 'error_code': 'BAD_GATEWAY'})
+    limited = owner.get(sim.v2('/flexClusters/Flex0/backup/snapshots'), headers={'Accept': FLEX}, timeout=10)
+    assert limited.status_code == 429 and limited.headers['Retry-After'] == '7' and limited.headers['X-Error-Code'] == 'RATE_LIMITED_TOKEN_BUCKET'
+    assert limited.headers['Content-Type'] == 'application/json'
+    custom = owner.get(sim.v2('/clusters/Cluster0'), headers={'Accept': BACKUP}, timeout=10)
+    assert custom.status_code == 502 and custom.json()['errorCode'] == 'BAD_GATEWAY' and 'Retry-After' not in custom.headers
+    remaining = sim.control('GET', 'faults').json()['faults']
+    assert [(f['path'], f['count']) for f in remaining] == [('Flex0', 2)]
+    assert sim.control('DELETE', 'faults').json() == {'ok': True}
+    assert sim.control('GET', 'faults').json() == {'faults': []}
+    assert owner.get(sim.v2('/flexClusters/Flex0/backup/snapshots'), headers={'Accept': FLEX}, timeout=10).status_code == 200
+
+
+def test_drop_after_write_of_a_download_request_creates_the_job(sim, owner):
+    sim.control('POST', 'faults', {'method': 'POST', 'path': '/backup/download$', 'action': 'drop_after_write'})
+    with pytest.raises(requests.exceptions.ConnectionError):
+        owner.post(sim.v2('/flexClusters/Flex0/backup/download'), json={'snapshotId': FLEX_FIRST}, headers={'Accept': FLEX}, timeout=10)
+    assert len(sim.control('GET', 'state').json()['download_jobs']) == 1
+    assert sim.log()[-1]['status'] is None and sim.log()[-1]['method'] == 'POST'
+
+
+def test_drop_after_write_loses_an_error_answer_too_and_other_paths_still_answer(sim, owner):
+    sim.control('POST', 'faults', {'method': 'POST', 'path': '/backup/snapshots$', 'action': 'drop_after_write'})
+    with pytest.raises(requests.exceptions.ConnectionError):
+        owner.post(sim.v2('/clusters/Cluster0/backup/snapshots'), json={'colour': 1}, headers={'Accept': BACKUP}, timeout=10)
+    assert sim.log()[-1]['status'] is None
+    outside = requests.get(sim.url + '/not-atlas', timeout=10)
+    assert outside.status_code == 404 and outside.headers['X-Error-Code'] == 'RESOURCE_NOT_FOUND'

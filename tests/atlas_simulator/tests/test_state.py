@@ -106,3 +106,52 @@ def test_reset_restores_the_seed(sim, owner):
     assert state['clusters']['Tenant0']['kind'] == 'tenant'
     assert sim.control('GET', 'config').json()['tenant_sunset'] is None
     assert sim.log() == []
+
+
+def test_clock_control(sim):
+    before = sim.control('GET', 'clock').json()
+    assert before['scale'] == 1.0 and before['now'].endswith('Z') and len(before['now']) == 20
+    advanced = sim.control('POST', 'clock', {'advance': 3600}).json()
+    assert advanced['now'][11:13] != before['now'][11:13] or advanced['now'][:10] != before['now'][:10]
+    scaled = sim.control('POST', 'clock', {'scale': 1000}).json()
+    assert scaled['scale'] == 1000 and scaled['now'] >= advanced['now']  # changing the scale does not jump the clock
+    assert sim.control('POST', 'clock', {'scale': 1}).json()['scale'] == 1
+
+
+def test_download_job_fields_and_link_timing(sim, owner):
+    job = owner.post(sim.v2('/flexClusters/Flex0/backup/download'), json={'snapshotId': '65a000000000000000000501'},
+                     headers={'Accept': FLEX}, timeout=10).json()
+    assert {'id', 'deliveryType', 'snapshotId', 'expirationDate', 'instanceName', 'projectId', 'status', 'links'} <= set(job)
+    assert job['status'] == 'QUEUED' and 'snapshotUrl' not in job and 'clusterName' not in job
+    now = sim.control('GET', 'clock').json()['now']
+    assert job['restoreScheduledDate'] == now or abs(int(job['restoreScheduledDate'][17:19]) - int(now[17:19])) <= 1
+    sim.control('POST', 'clock', {'advance': 0.5})
+    running = owner.get(sim.v2(f'/flexClusters/Flex0/backup/restoreJobs/{job["id"]}'), headers={'Accept': FLEX}, timeout=10).json()
+    assert running['status'] == 'RUNNING'
+    sim.control('POST', 'clock', {'advance': 1})
+    done = owner.get(sim.v2(f'/flexClusters/Flex0/backup/restoreJobs/{job["id"]}'), headers={'Accept': FLEX}, timeout=10).json()
+    assert done['status'] == 'COMPLETED' and done['snapshotUrl'] and done['expirationDate'] == job['expirationDate']
+    listed = sim.control('GET', 'state').json()['download_jobs']
+    assert [j['id'] for j in listed] == [job['id']] and listed[0]['status'] == 'COMPLETED'
+
+
+def test_state_shows_every_cluster_and_kind(sim):
+    state = sim.control('GET', 'state').json()
+    kinds = {name: cluster['kind'] for name, cluster in state['clusters'].items()}
+    assert kinds == {'Cluster0': 'replicaSet', 'Sharded0': 'sharded', 'Free0': 'free', 'Tenant0': 'tenant', 'Flex0': 'flex'}
+    assert state['group_id'] == '5f1a2b3c4d5e6f7a8b9c0d1e'
+    assert [s['id'] for s in state['clusters']['Sharded0']['snapshots']] == ['65a000000000000000000201']
+    assert state['clusters']['Flex0']['snapshots'][0]['status'] == 'COMPLETED'
+
+
+def test_reset_can_replace_the_seed_and_config(sim, owner):
+    body = {'config': {'project_id': 'aaaaaaaaaaaaaaaaaaaaaaaa', 'clusters': [{'name': 'Solo', 'kind': 'replicaSet', 'snapshots': 1}],
+                       'snapshot_durations': {'queued': 0}}}
+    assert sim.control('POST', 'reset', body).json() == {'ok': True}
+    url = f'{sim.url}/api/atlas/v2/groups/aaaaaaaaaaaaaaaaaaaaaaaa/clusters/Solo/backup/snapshots'
+    assert owner.get(url, headers={'Accept': BACKUP}, timeout=10).json()['totalCount'] == 1
+    assert owner.post(url, json={}, headers={'Accept': BACKUP}, timeout=10).json()['status'] == 'inProgress'
+    assert owner.get(sim.v2('/clusters/Cluster0'), headers={'Accept': BACKUP}, timeout=10).json()['errorCode'] == 'GROUP_NOT_FOUND'
+    bad = sim.control('POST', 'reset', {'config': {'clusters': [{'name': 'X', 'kind': 'galaxy'}]}})
+    assert bad.status_code == 400 and 'kind must be one of' in bad.json()['error']
+    assert owner.get(url, headers={'Accept': BACKUP}, timeout=10).status_code == 200  # a refused reset changes nothing

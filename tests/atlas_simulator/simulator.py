@@ -1,0 +1,85 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 mongodb_atlas.backup contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The simulator as one object: world, clock, keys, nonces, rate buckets, faults, request log and link signer,
+with reset to the seed and live configuration changes. Shared by both listeners and the control API."""
+from __future__ import annotations
+
+import threading
+import typing as t
+
+from atlas_simulator import config as config_mod, seed
+from atlas_simulator.auth import DigestAuthenticator
+from atlas_simulator.downloads import Archives, Signer
+from atlas_simulator.faults import Faults
+from atlas_simulator.ratelimit import TokenBuckets
+from atlas_simulator.state import Clock, DownloadJob, World
+
+
+class Simulator:
+    """All the simulator's state; `reset()` puts it back to the seed and the start-up configuration."""
+
+    def __init__(self, startup_config: dict[str, t.Any]) -> None:
+        self.startup_config = config_mod.validate(startup_config, allow_seed=True)
+        self.clock = Clock()
+        self.faults = Faults()
+        self.signer = Signer()
+        self.archives = Archives()
+        self.log: list[dict[str, t.Any]] = []
+        self.log_lock = threading.Lock()
+        self.download_base = ''
+        self.config: dict[str, t.Any] = {}
+        self.world: World
+        self.keys: dict[str, dict[str, t.Any]] = {}
+        self.auth = DigestAuthenticator(self.keys, lambda: self.config['nonce_lifetime'], self.seconds)
+        self.buckets = TokenBuckets(lambda: self.config['rate_limit'], self.seconds)
+        self.reset()
+
+    def seconds(self) -> float:
+        """Simulator time as epoch seconds."""
+        return self.clock.now().timestamp()
+
+    def reset(self, partial: dict[str, t.Any] | None = None) -> None:
+        """Back to the seed and the start-up configuration, then apply `partial` (settings and, optionally, seed keys).
+
+        Everything is built before anything is replaced, so a bad `partial` (ConfigError) changes nothing.
+        """
+        partial = partial or {}
+        startup_seed = {k: v for k, v in self.startup_config.items() if k in config_mod.SEED_KEYS}
+        seed_spec = dict(startup_seed, **{k: v for k, v in partial.items() if k in config_mod.SEED_KEYS})
+        settings = {k: v for k, v in self.startup_config.items() if k not in config_mod.SEED_KEYS}
+        merged = config_mod.merge(config_mod.merge(config_mod.DEFAULTS, settings),
+                                  {k: v for k, v in partial.items() if k not in config_mod.SEED_KEYS})
+        clock = Clock()
+        keys = seed.build_keys(seed_spec.get('api_keys'))
+        world = World(seed_spec.get('project_id', seed.GROUP_ID), seed.build_clusters(clock.now(), seed_spec.get('clusters')), merged)
+        self.clock = clock
+        self.config = merged
+        self.keys.clear()
+        self.keys.update(keys)
+        self.world = world
+        self.faults.clear()
+        self.buckets.reset()
+        self.auth.reset()
+        with self.log_lock:
+            self.log.clear()
+
+    def update_config(self, partial: dict[str, t.Any]) -> None:
+        """PATCH /__sim__/config: validate, then merge into the live settings."""
+        merged = config_mod.merge(self.config, config_mod.validate(partial))
+        with self.world.lock:
+            self.config.clear()
+            self.config.update(merged)
+
+    def record(self, entry: dict[str, t.Any]) -> dict[str, t.Any]:
+        """Append to the request log, numbering entries from 1."""
+        with self.log_lock:
+            entry['seq'] = len(self.log) + 1
+            self.log.append(entry)
+        return entry
+
+    def snapshot_url(self, job: DownloadJob) -> str:
+        """The pre-signed link of a completed download job, on the download host."""
+        expires = int(job.link_expires().timestamp())
+        return self.signer.url(self.download_base, job.id, job.snapshot_id, expires, int(job.link_lifetime))
