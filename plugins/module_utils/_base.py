@@ -10,7 +10,10 @@ tenant) and the API paths that follow from it.
 """
 from __future__ import annotations
 
+import os
 import re
+import ssl
+import traceback
 import typing as t
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
@@ -22,6 +25,7 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client impor
     AtlasApiError,
     AtlasClient,
     DigestAuth,
+    scrub,
 )
 
 DEFAULT_BASE_URL = 'https://cloud.mongodb.com'
@@ -59,6 +63,38 @@ ACCESS_LIST_CODES = frozenset((
 ROLE_CODES = frozenset(('USER_UNAUTHORIZED', 'NOT_IN_GROUP', 'USER_CANNOT_ACCESS_GROUP', 'TENANT_SNAPSHOT_ACCESS_DENIED'))
 TRANSIENT_STATUSES = frozenset((429, 500, 502, 503, 504))
 
+# "This thing does not exist", per resource. A 404 with any other code (RESOURCE_NOT_FOUND: an unknown path or
+# version, or no code at all) is about the route, not the resource, and is never read as "already gone".
+MISSING_CODES: dict[str, frozenset[str]] = {
+    'snapshot': frozenset(('SNAPSHOT_NOT_FOUND', 'TENANT_SNAPSHOT_NOT_FOUND', 'INVALID_SNAPSHOT_ID')),
+    'job': frozenset(('RESTORE_JOB_NOT_FOUND', 'TENANT_RESTORE_NOT_FOUND')),
+    'cluster': frozenset(('CLUSTER_NOT_FOUND',)),
+    'project': frozenset(('GROUP_NOT_FOUND',)),
+}
+# Retry waits longer than this are worth a warning even when the retries succeeded.
+NOTICEABLE_RETRY_SECONDS = 10.0
+
+
+def is_missing(err: AtlasApiError, resource: str) -> bool:
+    """True when Atlas said this resource (snapshot, job, cluster, project) does not exist."""
+    return err.status in (400, 404) and err.error_code in MISSING_CODES[resource]
+
+
+def check_ca_path(path: str) -> str | None:
+    """Why ca_path cannot be used (missing, unreadable, no certificate in it), or None when it can."""
+    if os.path.isdir(path):
+        return None if os.access(path, os.R_OK | os.X_OK) else f'ca_path {path} is a directory this user cannot read'
+    if not os.path.exists(path):
+        return f'ca_path {path} does not exist'
+    if not os.access(path, os.R_OK):
+        return f'ca_path {path} is not readable by this user'
+    try:
+        ssl.create_default_context(cafile=path)
+    except ssl.SSLError:
+        return f'ca_path {path} holds no PEM certificate (expected one or more "-----BEGIN CERTIFICATE-----" blocks)'
+    except (OSError, ValueError) as exc:
+        return f'ca_path {path} cannot be read: {getattr(exc, "strerror", None) or exc}'
+    return None
 
 class ClusterInfo(t.NamedTuple):
     """What the modules need to know about a cluster."""
@@ -95,6 +131,8 @@ def explain_error(action: str, err: AtlasApiError, group_id: str | None = None, 
         why = f'Atlas kept rate-limiting the requests and the retries ran out: {err.detail}. Run again later or raise retries'
     elif code == 'TLS_ERROR':
         why = err.detail
+    elif status is None and code == 'REQUEST_ERROR':
+        why = f'{err.detail}. Check api_base_url, ca_path and the proxy settings'
     elif status is None:
         why = f'could not reach Atlas: {err.detail}. Check api_base_url, the network and proxy settings, and TLS options'
     else:
@@ -127,19 +165,24 @@ def cluster_kind_from_description(doc: dict[str, t.Any]) -> ClusterInfo:
 
 
 class AtlasModule:
-    """An AnsibleModule with the shared options, checked input, an Atlas client, and Atlas-aware failures."""
+    """An AnsibleModule with the shared options, checked input, an Atlas client, and Atlas-aware failures.
+
+    Every exit goes through exit() or fail(), which add `changed` (true once Atlas was written to, even when the
+    task then fails) and `retries_used`, and warn once when retries cost noticeable time.
+    """
 
     def __init__(self, argument_spec: dict[str, dict[str, t.Any]], **kwargs: t.Any) -> None:
         spec = dict(SHARED_ARGUMENT_SPEC)
         spec.update(argument_spec)
         self.module = AnsibleModule(argument_spec=spec, **kwargs)
         self.params = self.module.params
+        self.wrote = False  # set by wrote_to_atlas(): a POST, PATCH or DELETE that Atlas accepted
         if not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
         self._check_connection_params()
         self.group_id: str = self.params['group_id']
         self.cluster_name: str = self.params['cluster_name']
-        self.client = AtlasClient(
+        self.client: AtlasClient = AtlasClient(
             base_url=self.params['api_base_url'] or DEFAULT_BASE_URL,
             auth=DigestAuth(self.params['api_public_key'], self.params['api_private_key']),
             api_version=self.params['api_version'],
@@ -147,7 +190,6 @@ class AtlasModule:
             retries=self.params['retries'],
             validate_certs=self.params['validate_certs'],
             ca_path=self.params['ca_path'],
-            on_retry=self.module.warn,
         )
 
     def _check_connection_params(self) -> None:
@@ -168,20 +210,52 @@ class AtlasModule:
         base_url = p['api_base_url'] or DEFAULT_BASE_URL
         if not re.match(r'^https?://[^/?#]+/?$', base_url):
             self.fail(f'api_base_url {base_url!r} must be a scheme and host only, like https://cloud.mongodb.com')
+        if p['ca_path'] and not p['validate_certs']:
+            self.module.warn(f'validate_certs is false, so certificates are not checked at all and ca_path {p["ca_path"]} is ignored.')
+        elif p['ca_path']:
+            problem = check_ca_path(p['ca_path'])
+            if problem:
+                self.fail(f'{problem}. Point ca_path at the PEM bundle of the CA that signed the Atlas (or proxy) certificate.')
 
     def check_id(self, option: str, value: str | None) -> None:
         """Fail unless value is an Atlas id (24 lowercase hexadecimal characters)."""
         if value is not None and not ID_PATTERN.match(value):
             self.fail(f'{option} {value!r} is not a valid Atlas id: expected 24 lowercase hexadecimal characters')
 
+    def wrote_to_atlas(self) -> None:
+        """Atlas accepted a write: from now on the task reports changed, whether it ends well or not."""
+        self.wrote = True
+
+    def _bookkeeping(self, result: dict[str, t.Any]) -> None:
+        result['changed'] = bool(result.get('changed')) or self.wrote
+        client: AtlasClient | None = getattr(self, 'client', None)  # None while the options are being checked
+        if client is not None:
+            result['retries_used'] = client.retries_used
+            if client.retry_seconds > NOTICEABLE_RETRY_SECONDS and not result.get('failed'):
+                self.module.warn(f'Atlas needed {client.retry_summary()}; the task succeeded.')
+
     def fail(self, msg: str, **kwargs: t.Any) -> t.NoReturn:
-        self.module.fail_json(msg=msg, **kwargs)
+        result = dict(kwargs, failed=True)
+        self._bookkeeping(result)
+        result.pop('failed')
+        self.module.fail_json(msg=msg, **result)
         raise AssertionError('unreachable')  # fail_json exits; this keeps type checkers honest
 
     def fail_api(self, action: str, err: AtlasApiError, **kwargs: t.Any) -> t.NoReturn:
         """Fail the task with an actionable message for an Atlas error."""
         self.fail(explain_error(action, err, self.group_id, self.cluster_name),
                   status=err.status, error_code=err.error_code, **kwargs)
+
+    def run(self, body: t.Callable[[], t.Any]) -> None:
+        """Run the module's body; an error nobody foresaw still ends as one clear failure, never a traceback."""
+        try:
+            body()
+        except AtlasApiError as err:
+            self.fail_api(f'work with cluster {self.cluster_name}', err)
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            message = scrub(' '.join(str(exc).split()))[:300] or 'no detail'
+            self.fail(f'Unexpected {exc.__class__.__name__} in {self.module._name}: {message}. This is a bug in mongodb_atlas.backup; '
+                      'please report it with the traceback shown at -vvv.', exception=scrub(traceback.format_exc()))
 
     # Paths. Cluster names and ids are validated before they get here, so they are safe in a URL path.
     def cluster_path(self, suffix: str = '') -> str:
@@ -202,5 +276,6 @@ class AtlasModule:
         return info._replace(name=info.name or self.cluster_name)
 
     def exit(self, **result: t.Any) -> t.NoReturn:
+        self._bookkeeping(result)
         self.module.exit_json(**result)
         raise AssertionError('unreachable')

@@ -17,6 +17,7 @@ import http.client
 import queue
 import random
 import re
+import socket
 import threading
 import time
 import traceback
@@ -29,6 +30,7 @@ try:
     from requests.exceptions import ConnectionError as RequestsConnectionError
     from urllib3.exceptions import HTTPError as Urllib3Error
     from urllib3.exceptions import IncompleteRead, NewConnectionError
+    from urllib3.exceptions import TimeoutError as Urllib3Timeout
     from urllib3.exceptions import SSLError as Urllib3SSLError
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR: str | None = None
@@ -36,7 +38,7 @@ except ImportError:
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
-COLLECTION_VERSION = '0.1.0'
+COLLECTION_VERSION = '0.2.0'
 BACKUP_VERSION = '2023-01-01'   # cloud backup and tenant resources
 FLEX_VERSION = '2024-11-13'     # flex resources: v2 only, v1.0 has no flex API
 CLUSTER_VERSION = '2024-08-05'  # GET cluster in v2
@@ -245,10 +247,41 @@ def classify_exception(exc: RequestException) -> tuple[str | None, bool]:
     return 'REQUEST_ERROR', False  # invalid URL, schema or header, too many redirects: configuration, not weather
 
 
-def describe_network_error(exc: BaseException, url: str | None = None) -> str:
+def root_cause(exc: BaseException, timeout: float | None = None) -> str:
+    """The one reason a request got no answer, in a few words: connection refused, DNS, timeout, reset, TLS.
+
+    urllib3 wraps the cause in several layers ("HTTPSConnectionPool(...): Max retries exceeded ... (Caused by ...)");
+    this names the innermost cause instead of quoting the wrapping.
+    """
+    chain = list(_wrapped(exc))
+    kinds = tuple(type(inner) for inner in chain)
+    text = ' '.join(str(inner) for inner in chain)
+    if any(issubclass(kind, (SSLError, Urllib3SSLError)) for kind in kinds):
+        return 'TLS handshake failed'
+    if any(issubclass(kind, socket.gaierror) for kind in kinds) or 'NameResolutionError' in text or 'Name or service not known' in text:
+        return 'DNS lookup failed (the host name does not resolve)'
+    if any(issubclass(kind, ConnectionRefusedError) for kind in kinds) or 'Connection refused' in text:
+        return 'connection refused (nothing listens at that address and port)'
+    if any(issubclass(kind, ConnectTimeout) for kind in kinds):
+        return f'connection timed out{_after(timeout)}'
+    if any(issubclass(kind, (ReadTimeout, Urllib3Timeout, socket.timeout)) for kind in kinds):
+        return f'no answer{_after(timeout)} (read timeout)'
+    if any(issubclass(kind, ConnectionResetError) for kind in kinds) or 'Connection reset' in text:
+        return 'connection reset by the server or a proxy'
+    if any(issubclass(kind, (http.client.RemoteDisconnected, ConnectionAbortedError, BrokenPipeError)) for kind in kinds):
+        return 'the server closed the connection without answering'
+    innermost = chain[-1]
+    detail = re.sub(r'\s+', ' ', str(innermost)).strip()
+    return f'{innermost.__class__.__name__}: {detail}'[:DETAIL_LIMIT] if detail else innermost.__class__.__name__
+
+
+def _after(timeout: float | None) -> str:
+    return f' after {timeout:g} s' if timeout else ''
+
+
+def describe_network_error(exc: BaseException, url: str | None = None, timeout: float | None = None) -> str:
     """A short description of a network failure, with any URL query string removed."""
-    text = str(exc) or exc.__class__.__name__
-    return scrub(f'{exc.__class__.__name__}: {text}', url)[:300]
+    return scrub(root_cause(exc, timeout), url)
 
 
 def describe_tls_error(exc: BaseException) -> str:
@@ -259,10 +292,14 @@ def describe_tls_error(exc: BaseException) -> str:
             '(or validate_certs false, for testing only)')
 
 
-def error_from_exception(exc: RequestException, method: str, path: str) -> tuple[AtlasApiError, bool]:
-    """(error, maybe_acted) for a request that got no usable HTTP response."""
+def error_from_exception(exc: BaseException, method: str, path: str, timeout: float | None = None) -> tuple[AtlasApiError, bool]:
+    """(error, maybe_acted) for a request that got no usable HTTP response (any transport-level OSError included)."""
+    if not isinstance(exc, RequestException):
+        # Raised by the transport before any byte went out: a CA bundle that cannot be read, no file descriptors left...
+        reason = exc.strerror if getattr(exc, 'strerror', None) else str(exc)
+        return AtlasApiError(None, 'REQUEST_ERROR', scrub(f'could not send the request: {reason}')[:DETAIL_LIMIT], method, path), False
     code, maybe_acted = classify_exception(exc)
-    detail = describe_tls_error(exc) if code == 'TLS_ERROR' else describe_network_error(exc)
+    detail = describe_tls_error(exc) if code == 'TLS_ERROR' else describe_network_error(exc, timeout=timeout)
     return AtlasApiError(None, code, detail, method, path), maybe_acted
 
 
@@ -311,11 +348,14 @@ class AtlasClient:
         self.api_version = api_version
         self.timeout = timeout
         self.retries = max(int(retries), 0)
-        self.verify: str | bool = ca_path or validate_certs
+        self.verify: str | bool = (ca_path or True) if validate_certs else False  # validate_certs false wins: no checks at all
         self.on_retry = on_retry
         self.sleep = sleep
         self.rng = rng
         self.request_count = 0
+        self.retries_used = 0       # retries actually spent, over every request of this client
+        self.retry_seconds = 0.0    # time spent waiting before them
+        self.retry_reasons: dict[str, int] = {}
         self.server_time: datetime.datetime | None = None  # from the last response's Date header: Atlas's clock, not ours
         self.session = self._new_session()
         if auth is not None:
@@ -384,8 +424,8 @@ class AtlasClient:
                 # verify is passed per request: a session-level value loses to REQUESTS_CA_BUNDLE in requests.
                 response = self.session.request(method, self.base_url + full_path, params=params, json=body, headers=headers,
                                                 timeout=self.timeout, verify=self.verify)
-            except RequestException as exc:
-                error, maybe_acted = error_from_exception(exc, method, full_path)
+            except OSError as exc:  # requests' exceptions are OSErrors too; so is an unreadable CA bundle
+                error, maybe_acted = error_from_exception(exc, method, full_path, self.timeout)
             else:
                 doc, failure = read_response(response, method, full_path)
                 if failure is None:
@@ -399,16 +439,30 @@ class AtlasClient:
             if not error.transient:
                 raise error
             if attempt >= self.retries:
-                raise error.rebuilt(detail=f'{error.detail} (retries exhausted: gave up after {attempt + 1} attempts)')
+                tries = f'gave up after {attempt + 1} attempts ({attempt} retries)' if attempt else 'not retried: retries is 0'
+                raise error.rebuilt(detail=f'{error.detail} ({tries})')
             self._pause(method, full_path, error, attempt)
             attempt += 1
 
     def _pause(self, method: str, full_path: str, error: AtlasApiError, attempt: int) -> None:
-        """Wait before the next attempt, saying so first (the module turns this into a visible warning)."""
+        """Wait before the next attempt and account for it (the module reports retries once, at the end)."""
         delay = self.backoff(attempt, error.retry_after)
+        self.note_retry(error.reason(), delay)
         if self.on_retry:
-            self.on_retry(f'Retrying {method} {full_path} after {error.reason()} in {delay:.1f} s (attempt {attempt + 1} of {self.retries})')
+            self.on_retry(f'Retrying {method} {full_path} after {error.reason()} in {delay:.1f} s (retry {attempt + 1} of {self.retries})')
         self.sleep(delay)
+
+    def note_retry(self, reason: str, delay: float) -> None:
+        """Count one retry (of a request, a poll or a transfer) and the time it cost."""
+        self.retries_used += 1
+        self.retry_seconds += delay
+        self.retry_reasons[reason] = self.retry_reasons.get(reason, 0) + 1
+
+    def retry_summary(self) -> str:
+        """'3 retries (HTTP 429 RATE_LIMITED_TOKEN_BUCKET x2, HTTP 503 x1), 14 s spent waiting' for one warning."""
+        reasons = ', '.join(f'{reason} x{count}' for reason, count in sorted(self.retry_reasons.items(), key=lambda item: -item[1]))
+        plural = 'retry' if self.retries_used == 1 else 'retries'
+        return f'{self.retries_used} {plural} ({reasons}), {self.retry_seconds:.0f} s spent waiting'
 
     def backoff(self, attempt: int, retry_after: float | None) -> float:
         """Exponential backoff with jitter (50-100 % of the step), never shorter than the server's Retry-After."""
@@ -450,13 +504,17 @@ class AtlasClient:
     # --- downloads -------------------------------------------------------------------------------
     def download(self, url: str, fileobj: t.Any, *, chunk_size: int = 1024 * 1024,
                  progress: t.Callable[[int, t.Optional[int]], None] | None = None,
-                 observers: t.Sequence[t.Callable[[t.Optional[bytes]], None]] = ()) -> dict:
-        """Stream a pre-signed URL into fileobj WITHOUT Atlas credentials; return status, size, sha256, content_length, first_bytes.
+                 observers: t.Sequence[t.Callable[[t.Optional[bytes]], None]] = (),
+                 link_expires: datetime.datetime | None = None) -> dict:
+        """Stream a pre-signed URL into fileobj WITHOUT Atlas credentials; return status, size, sha256, content_length,
+        first_bytes and resumes.
 
         The bytes are the raw ones on the wire (a .tgz served with Content-Encoding gzip is not unpacked). Receiving and
         writing happen here while SHA-256 and each observer (called with every chunk, then None) run in their own threads
         on the same chunks, with at most a few chunks in memory. progress(bytes_so_far, content_length) is called after
-        each chunk. No retries: the caller decides. Errors never show the URL's query (it holds the signature).
+        each chunk. A transfer that breaks off (reset, or closed before Content-Length) continues with an HTTP Range
+        request from the bytes already written, up to `retries` times and only while the link is valid (link_expires,
+        judged on Atlas's clock); the hash and observers see one continuous stream. Errors never show the URL's query.
         """
         path = strip_query(url)
         session = requests.Session()  # a separate session: storage services reject (and must never see) Atlas auth
@@ -465,49 +523,131 @@ class AtlasClient:
         session.hooks['response'].append(self._count_download)
         digest = hashlib.sha256()
         workers = [ChunkWorker(digest.update)] + [ChunkWorker(observer, end_marker=True) for observer in observers]
+        transfer = Transfer()
         try:
-            size, content_length, first = self._stream(session, url, fileobj, chunk_size, workers, progress)
+            while True:
+                try:
+                    self._stream(session, url, fileobj, chunk_size, workers, progress, transfer)
+                    break
+                except AtlasApiError as err:
+                    if not self._may_resume(err, transfer, link_expires):
+                        raise
+                    delay = self.backoff(transfer.resumes, None)
+                    self.note_retry(f'download {err.error_code}', delay)
+                    self.sleep(delay)
+                    transfer.resumes += 1
         finally:
             failures = [worker.finish() for worker in workers]
             session.close()
         for failure in failures:
             if failure is not None:
                 raise failure  # an observer's own error, carried over from its thread
-        if content_length is not None and size != content_length:
-            raise AtlasApiError(200, 'DOWNLOAD_TRUNCATED', f'received {size} of {content_length} bytes', 'GET', path)
-        return {'status': 200, 'size': size, 'sha256': digest.hexdigest(), 'content_length': content_length, 'first_bytes': first}
+        return {'status': 200, 'size': transfer.size, 'sha256': digest.hexdigest(), 'content_length': transfer.content_length,
+                'first_bytes': transfer.first, 'resumes': transfer.resumes}
+
+    def _may_resume(self, err: AtlasApiError, transfer: Transfer, link_expires: datetime.datetime | None) -> bool:
+        """A broken transfer is continued while tries are left and the link has not expired (judged on Atlas's clock)."""
+        if err.error_code not in ('DOWNLOAD_INTERRUPTED', 'DOWNLOAD_TRUNCATED') or transfer.resumes >= self.retries:
+            return False
+        return link_expires is None or self.now() < link_expires
 
     def _count_download(self, response: t.Any, *_args: t.Any, **_kwargs: t.Any) -> None:
         """Response hook of the download session: counted too, but its Date is not Atlas's clock."""
         self.request_count += 1 + len(response.history)
 
     def _stream(self, session: t.Any, url: str, fileobj: t.Any, chunk_size: int, workers: list[ChunkWorker],
-                progress: t.Callable[[int, t.Optional[int]], None] | None) -> tuple[int, int | None, bytes]:
-        """GET url and copy its body to fileobj and the workers; return (size, content_length, first bytes)."""
-        size = 0
-        first = b''
-        content_length = None
+                progress: t.Callable[[int, t.Optional[int]], None] | None, transfer: Transfer) -> None:
+        """GET url (from transfer.size on, with Range, when continuing) and copy its body to fileobj and the workers."""
+        arrived = transfer.size
+        headers = {'Range': f'bytes={transfer.size}-'} if transfer.size else {}
         try:
-            with session.get(url, stream=True, timeout=self.timeout, verify=self.verify) as response:
-                if response.status_code != 200:
-                    raise download_http_error(response, url)
-                content_length = parse_content_length(response.headers.get('Content-Length'))
+            with session.get(url, stream=True, timeout=self.timeout, verify=self.verify, headers=headers) as response:
+                skip = transfer.accept(response, url)
                 while True:
                     # raw bytes: a .tgz served with Content-Encoding gzip must not be unpacked on the way
                     chunk = response.raw.read(chunk_size, decode_content=False)
                     if not chunk:
                         break
-                    if len(first) < FIRST_BYTES:
-                        first += chunk[:FIRST_BYTES - len(first)]
+                    arrived += len(chunk)
+                    if skip:  # a host that ignored Range sent the whole object again: drop what we already have
+                        dropped = min(skip, len(chunk))
+                        skip -= dropped
+                        chunk = chunk[dropped:]
+                        if not chunk:
+                            continue
+                    transfer.add(chunk)
                     for worker in workers:
                         worker.put(chunk)
-                    fileobj.write(chunk)
-                    size += len(chunk)
+                    write(fileobj, chunk)
                     if progress:
-                        progress(size, content_length)
+                        progress(transfer.size, transfer.content_length)
         except (RequestException, Urllib3Error) as exc:
-            raise download_network_error(exc, url, size, content_length) from None
-        return size, content_length, first
+            raise download_network_error(exc, url, transfer.size, transfer.content_length) from None
+        except OSError as exc:  # not a write error (those are WriteFailed): an unreadable CA bundle, a socket error
+            raise download_network_error(exc, url, transfer.size, transfer.content_length) from None
+        if transfer.content_length is not None and transfer.size != transfer.content_length:
+            raise AtlasApiError(200, 'DOWNLOAD_TRUNCATED', f'received {transfer.size} of {transfer.content_length} bytes before the '
+                                'connection closed cleanly', 'GET', strip_query(url))
+
+
+class WriteFailed(Exception):
+    """Writing the downloaded bytes failed (disk full, quota, I/O error): the file's problem, not the network's."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def write(fileobj: t.Any, chunk: bytes) -> None:
+    try:
+        fileobj.write(chunk)
+    except OSError as exc:
+        raise WriteFailed(exc) from exc
+
+
+class Transfer:
+    """Where a (possibly resumed) download stands: bytes written, the announced length, the first bytes, the ETag."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.content_length: int | None = None
+        self.first = b''
+        self.etag: str | None = None
+        self.resumes = 0
+
+    def add(self, chunk: bytes) -> None:
+        if len(self.first) < FIRST_BYTES:
+            self.first += chunk[:FIRST_BYTES - len(self.first)]
+        self.size += len(chunk)
+
+    def accept(self, response: t.Any, url: str) -> int:
+        """Check an answer against the transfer so far; return how many leading bytes to drop (a 200 to a Range request)."""
+        path = strip_query(url)
+        status = response.status_code
+        if status not in (200, 206) or (status == 206 and not self.size):
+            raise download_http_error(response, url)
+        etag = response.headers.get('ETag')
+        if self.size and self.etag and etag and etag != self.etag:
+            raise AtlasApiError(status, 'DOWNLOAD_CHANGED', 'the archive changed on the download host between attempts (its ETag differs)',
+                                'GET', path)
+        self.etag = self.etag or etag
+        if status == 200:
+            total = parse_content_length(response.headers.get('Content-Length'))
+            self._check_total(total, path)
+            return self.size
+        match = re.match(r'bytes (\d+)-(\d+)/(\d+|\*)$', response.headers.get('Content-Range', '').strip())
+        if not match or int(match.group(1)) != self.size:
+            raise AtlasApiError(206, 'DOWNLOAD_HTTP_206', f'the download host did not continue from byte {self.size} '
+                                f'(Content-Range: {response.headers.get("Content-Range")!r})', 'GET', path)
+        self._check_total(None if match.group(3) == '*' else int(match.group(3)), path)
+        return 0
+
+    def _check_total(self, total: int | None, path: str) -> None:
+        if self.content_length is not None and total is not None and total != self.content_length:
+            raise AtlasApiError(200, 'DOWNLOAD_CHANGED', f'the archive changed size on the download host between attempts '
+                                f'({self.content_length} then {total} bytes)', 'GET', path)
+        if self.content_length is None:
+            self.content_length = total
 
 
 def parse_content_length(value: str | None) -> int | None:
@@ -525,14 +665,21 @@ def download_http_error(response: t.Any, url: str) -> AtlasApiError:
 
 
 def download_network_error(exc: BaseException, url: str, size: int, content_length: int | None) -> AtlasApiError:
-    """TLS_ERROR, DOWNLOAD_TRUNCATED (closed before the announced end) or DOWNLOAD_INTERRUPTED (reset, timeout, no connection)."""
+    """TLS_ERROR, DOWNLOAD_TRUNCATED (closed cleanly before the announced end) or DOWNLOAD_INTERRUPTED (reset, timeout...).
+
+    size is what was received and written; the message reports it, whichever way the transfer ended.
+    """
     path = strip_query(url)
+    expected = f' of {content_length}' if content_length is not None else ''
     if isinstance(exc, (SSLError, Urllib3SSLError)):
         return AtlasApiError(None, 'TLS_ERROR', describe_tls_error(exc), 'GET', path)
-    if any(isinstance(inner, (IncompleteRead, http.client.IncompleteRead)) for inner in _wrapped(exc)):
-        expected = f' of {content_length}' if content_length is not None else ''
-        return AtlasApiError(200, 'DOWNLOAD_TRUNCATED', f'received {size}{expected} bytes before the connection closed', 'GET', path)
-    return AtlasApiError(None, 'DOWNLOAD_INTERRUPTED', f'after {size} bytes: {describe_network_error(exc, url)}', 'GET', path)
+    if not isinstance(exc, (RequestException, Urllib3Error)):
+        return error_from_exception(exc, 'GET', path)[0]  # the transport could not even start (an unreadable CA bundle)
+    chain = list(_wrapped(exc))
+    resets = any(isinstance(inner, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)) for inner in chain)
+    if not resets and any(isinstance(inner, (IncompleteRead, http.client.IncompleteRead)) for inner in chain):
+        return AtlasApiError(200, 'DOWNLOAD_TRUNCATED', f'received {size}{expected} bytes before the connection closed cleanly', 'GET', path)
+    return AtlasApiError(None, 'DOWNLOAD_INTERRUPTED', f'received {size}{expected} bytes, then: {describe_network_error(exc, url)}', 'GET', path)
 
 
 class ChunkWorker:

@@ -10,31 +10,16 @@ import datetime
 import time
 import typing as t
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import FLEX, NO_BACKUP, TENANT, AtlasModule
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import FLEX, NO_BACKUP, TENANT, AtlasModule, is_missing
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasAmbiguousWriteError, AtlasApiError
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshots import (
-    get_snapshot, list_snapshots, normalized_status, read_snapshot, snapshot_api,
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import (
+    COMPLETED, IN_PROGRESS, QUEUED, UNFINISHED, created_of, created_time, expires_time, newest_first, status_of,
 )
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._waiter import WaitTimeout, wait_for
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshots import get_snapshot, list_snapshots, read_snapshot, snapshot_api
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._waiter import WaitTimeout, poll_intervals, wait_for
 
-USABLE = ('queued', 'inprogress', 'completed')
-UNFINISHED = ('queued', 'inprogress')
+USABLE = (QUEUED, IN_PROGRESS, COMPLETED)
 DAY = 86400.0
-
-
-def parse_time(value: str | None) -> datetime.datetime | None:
-    """An Atlas ISO-8601 UTC timestamp ('2026-11-22T03:00:00Z', with or without fractions)."""
-    if not value:
-        return None
-    text = value.replace('Z', '+00:00')
-    try:
-        return datetime.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def iso(moment: datetime.datetime) -> str:
-    return moment.astimezone(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
 
 
 def is_on_demand(snapshot: dict[str, t.Any]) -> bool:
@@ -42,7 +27,7 @@ def is_on_demand(snapshot: dict[str, t.Any]) -> bool:
 
 
 def is_unfinished(snapshot: dict[str, t.Any]) -> bool:
-    return normalized_status(snapshot) in UNFINISHED
+    return status_of(snapshot) in UNFINISHED
 
 
 def check_on_demand_capable(atlas: AtlasModule, kind: str, tier: str | None) -> None:
@@ -59,23 +44,33 @@ def check_on_demand_capable(atlas: AtlasModule, kind: str, tier: str | None) -> 
 
 def find_reusable_snapshot(snapshots: list[dict[str, t.Any]], description: str | None, max_age: int | None,
                            now: datetime.datetime) -> dict[str, t.Any] | None:
-    """The newest on-demand snapshot with this description that is queued, in progress or completed (and young enough)."""
-    for snap in snapshots:  # Atlas lists newest first
-        if not is_on_demand(snap) or snap.get('description') != description or normalized_status(snap) not in USABLE:
+    """The newest on-demand snapshot with this description that is queued, in progress or completed (and young enough).
+
+    Newest by creation time, whatever order Atlas listed them in. With max_age, a snapshot counts as young only when its
+    creation time is known and recent; a queued one that has no creation time yet was just requested and counts.
+    """
+    for snap in newest_first(snapshots):
+        if not is_on_demand(snap) or snap.get('description') != description or status_of(snap) not in USABLE:
             continue
-        started = parse_time(snap.get('createdAt'))
-        if max_age is not None and started is not None and (now - started).total_seconds() > max_age * 60:
+        if max_age is not None and not young_enough(snap, max_age, now):
             continue
         return snap
     return None
 
 
+def young_enough(snapshot: dict[str, t.Any], max_age: int, now: datetime.datetime) -> bool:
+    created = created_time(snapshot)
+    if created is None:  # never "fresh" on a time we cannot read
+        return created_of(snapshot) is None and status_of(snapshot) == QUEUED
+    return (now - created).total_seconds() <= max_age * 60
+
+
 def retention_days(snapshot: dict[str, t.Any], now: datetime.datetime) -> int | None:
-    """The snapshot's retention in whole days (expiry minus creation), or None when Atlas did not say."""
-    expires = parse_time(snapshot.get('expiresAt'))
+    """The snapshot's retention in whole days (expiry minus creation), or None when Atlas did not say (or unreadably)."""
+    expires = expires_time(snapshot)
     if expires is None:
         return None
-    created = parse_time(snapshot.get('createdAt')) or now
+    created = created_time(snapshot) or now
     return int(round((expires - created).total_seconds() / DAY))
 
 
@@ -103,6 +98,9 @@ class SnapshotOps:
     def get(self, snapshot_id: str) -> dict[str, t.Any] | None:
         return get_snapshot(self.atlas, self.kind, snapshot_id)
 
+    def count_transient(self, err: AtlasApiError, delay: float) -> None:
+        self.atlas.client.note_retry(err.reason(), delay)
+
     def wait_until_finished(self, snapshot: dict[str, t.Any], why: str) -> dict[str, t.Any]:
         """Poll until the snapshot is completed or failed; fail the task on timeout or if it disappears."""
         snapshot_id = snapshot['id']
@@ -115,7 +113,7 @@ class SnapshotOps:
 
         try:
             return wait_for(fetch, lambda snap: not is_unfinished(snap), timeout=max(self.deadline - time.monotonic(), 0.0),
-                            description=f'snapshot {snapshot_id}', on_transient=self.atlas.module.warn)
+                            description=f'snapshot {snapshot_id}', on_transient=self.count_transient, clock=time.monotonic, sleep=time.sleep)
         except AtlasApiError as err:
             self.atlas.fail_api(f'read snapshot {snapshot_id} of cluster {self.atlas.cluster_name}', err)
         except WaitTimeout as timeout:
@@ -125,18 +123,25 @@ class SnapshotOps:
                             last_status=last.get('status'))
 
     def take(self, description: str | None, retention: int, known: list[dict[str, t.Any]]) -> dict[str, t.Any]:
-        """POST one snapshot. After an ambiguous failure, re-read and adopt the snapshot Atlas did take; never a duplicate."""
+        """POST one snapshot. After an ambiguous failure, re-read and adopt the snapshot Atlas did take; never a duplicate.
+
+        When another on-demand snapshot blocks ours (UNFINISHED_ON_DEMAND_SNAPSHOT), without wait the task fails at once;
+        with wait it waits for the blocker, or, when the list does not show it yet, asks again on the waiter's backoff
+        schedule until wait_timeout.
+        """
         body: dict[str, t.Any] = {'retentionInDays': retention}
         if description is not None:
             body['description'] = description
-        known_ids = {snap['id'] for snap in known}
+        known_ids = {snap.get('id') for snap in known}
         ambiguous_left = self.atlas.params['retries']
+        conflict_pauses = poll_intervals(1.0, 1.5, 30.0)
         while True:
             try:
-                return self.atlas.client.post(self.atlas.cluster_path('/backup/snapshots'), body) or {}
+                taken = self.atlas.client.post(self.atlas.cluster_path('/backup/snapshots'), body) or {}
             except AtlasAmbiguousWriteError as err:
                 adopted = self._adopt_new(description, known_ids)
                 if adopted is not None:
+                    self.atlas.wrote_to_atlas()
                     self.atlas.module.warn(f'Atlas did not answer the snapshot request ({err.detail}), but had taken snapshot {adopted["id"]}; '
                                            'using it instead of asking again.')
                     return adopted
@@ -144,46 +149,70 @@ class SnapshotOps:
                     self.atlas.fail_api(f'take a snapshot of cluster {self.atlas.cluster_name}', err)
                 ambiguous_left -= 1
                 self.atlas.module.warn(f'The snapshot request failed ({err.detail}) and Atlas shows no new snapshot; asking again.')
+                continue
             except AtlasApiError as err:
                 if err.error_code != 'UNFINISHED_ON_DEMAND_SNAPSHOT':
                     self.atlas.fail_api(f'take a snapshot of cluster {self.atlas.cluster_name}', err)
-                self._wait_for_blocker(err)
-                known_ids = {snap['id'] for snap in self.list()}
+                self._wait_for_blocker(err, conflict_pauses)
+                known_ids = {snap.get('id') for snap in self.list()}
+                continue
+            self.atlas.wrote_to_atlas()
+            if taken.get('id'):
+                return taken
+            adopted = self._adopt_new(description, known_ids)  # a 200 without an id: find what Atlas took instead
+            if adopted is None:
+                self.atlas.fail(f'Atlas accepted the snapshot request for cluster {self.atlas.cluster_name} but answered without a snapshot '
+                                'id, and no new snapshot is listed yet. Run again to pick it up (a re-run will not take a second one).')
+            return adopted
 
-    def _adopt_new(self, description: str | None, known_ids: set[str]) -> dict[str, t.Any] | None:
-        for snap in self.list():
-            if snap['id'] not in known_ids and is_on_demand(snap) and snap.get('description') == description:
+    def _adopt_new(self, description: str | None, known_ids: set[t.Any]) -> dict[str, t.Any] | None:
+        for snap in self.list():  # newest first
+            if snap.get('id') and snap['id'] not in known_ids and is_on_demand(snap) and snap.get('description') == description:
                 return snap
         return None
 
-    def _wait_for_blocker(self, err: AtlasApiError) -> None:
-        """Another on-demand snapshot is in flight: wait for it (with wait), else fail naming it."""
-        blockers = [snap for snap in self.list() if is_on_demand(snap) and is_unfinished(snap)]
-        if not blockers:
-            if time.monotonic() >= self.deadline:
-                self.atlas.fail_api(f'take a snapshot of cluster {self.atlas.cluster_name}', err)
-            time.sleep(1)  # it finished between Atlas's answer and our read; try again
-            return
-        blocker = blockers[0]
-        name = f'{blocker["id"]} ({blocker.get("description") or "no description"}, {blocker.get("status")})'
+    def _wait_for_blocker(self, err: AtlasApiError, pauses: t.Iterator[float]) -> None:
+        """Another on-demand snapshot is in flight: wait for it (with wait), else fail naming it, or naming the conflict."""
+        blockers = [snap for snap in self.list() if is_on_demand(snap) and is_unfinished(snap) and snap.get('id')]
+        cluster = self.atlas.cluster_name
         if not self.atlas.params['wait']:
-            self.atlas.fail(f'Cannot take a snapshot of cluster {self.atlas.cluster_name}: another on-demand snapshot is queued or in progress: '
-                            f'{name}. Run again once it has finished, or set wait: true to wait for it ({err.error_code}).',
-                            error_code=err.error_code, blocking_snapshot_id=blocker['id'])
-        self.wait_until_finished(blocker, 'to finish before taking a new one')
+            if blockers:
+                blocker = blockers[0]
+                name = f'{blocker["id"]} ({blocker.get("description") or "no description"}, {blocker.get("status")})'
+                self.atlas.fail(f'Cannot take a snapshot of cluster {cluster}: another on-demand snapshot is queued or in progress: '
+                                f'{name}. Run again once it has finished, or set wait: true to wait for it ({err.error_code}).',
+                                error_code=err.error_code, blocking_snapshot_id=blocker['id'])
+            self.atlas.fail(f'Cannot take a snapshot of cluster {cluster}: Atlas says another on-demand snapshot is queued or in progress, '
+                            f'though none is listed yet. Run again later, or set wait: true to wait for it ({err.error_code}).',
+                            error_code=err.error_code)
+        if blockers:
+            self.wait_until_finished(blockers[0], 'to finish before taking a new one')
+            return
+        # Atlas knows of a blocker its list does not show (yet, or any more): ask again on the waiter's schedule.
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            self.atlas.fail(f'Timed out (wait_timeout {self.atlas.params["wait_timeout"]} s) waiting to take a snapshot of cluster {cluster}: '
+                            f'Atlas kept answering that another on-demand snapshot is queued or in progress ({err.error_code}).',
+                            error_code=err.error_code)
+        pause = min(next(pauses), remaining)
+        self.atlas.client.note_retry(f'HTTP {err.status} {err.error_code}', pause)
+        time.sleep(pause)
 
     def set_retention(self, snapshot_id: str, days: int) -> dict[str, t.Any]:
         """PATCH the expiry; Atlas changes retention through the replica-set path for every cluster type."""
         try:
-            return self.atlas.client.patch(self.atlas.cluster_path(f'/backup/snapshots/{snapshot_id}'),
-                                           {'retentionUnit': 'DAYS', 'retentionValue': days}) or {}
+            updated = self.atlas.client.patch(self.atlas.cluster_path(f'/backup/snapshots/{snapshot_id}'),
+                                              {'retentionUnit': 'DAYS', 'retentionValue': days}) or {}
         except AtlasApiError as err:
             self.atlas.fail_api(f'change the retention of snapshot {snapshot_id}', err)
+        self.atlas.wrote_to_atlas()
+        return updated
 
     def delete(self, snapshot_id: str) -> None:
         try:
             self.atlas.client.delete(f'{self.api.item_path}/{snapshot_id}')
         except AtlasApiError as err:
-            if err.status == 404 and err.error_code == 'SNAPSHOT_NOT_FOUND':
-                return  # already gone: the goal is met
+            if is_missing(err, 'snapshot'):
+                return  # already gone: the goal is met, exactly as a read would have said
             self.atlas.fail_api(f'delete snapshot {snapshot_id}', err)
+        self.atlas.wrote_to_atlas()

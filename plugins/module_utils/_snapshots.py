@@ -8,15 +8,9 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import FLEX, SHARDED, TENANT, AtlasModule
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import FLEX, SHARDED, TENANT, AtlasModule, is_missing
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasApiError
-
-# 404 codes that mean "no such snapshot" (rather than "no such cluster or project").
-SNAPSHOT_MISSING_CODES = frozenset(('SNAPSHOT_NOT_FOUND', 'TENANT_SNAPSHOT_NOT_FOUND', 'INVALID_SNAPSHOT_ID', 'RESOURCE_NOT_FOUND'))
-
-# Flex and tenant snapshots use PENDING/QUEUED/RUNNING/COMPLETED/FAILED; cloud backup uses
-# queued/inProgress/completed/failed. Filters compare on one vocabulary.
-_STATUS_ALIASES = {'pending': 'queued', 'running': 'inprogress'}
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import newest_first, status_of
 
 
 class SnapshotApi(t.NamedTuple):
@@ -42,10 +36,10 @@ def snapshot_api(atlas: AtlasModule, kind: str) -> SnapshotApi:
 
 
 def list_snapshots(atlas: AtlasModule, kind: str) -> list[dict[str, t.Any]]:
-    """Every snapshot of the cluster (all pages), as Atlas returns them."""
+    """Every snapshot of the cluster (all pages), newest first by creation time (never trusting the API's order)."""
     api = snapshot_api(atlas, kind)
     try:
-        return atlas.client.list_all(api.list_path, resource=api.resource)
+        return newest_first(atlas.client.list_all(api.list_path, resource=api.resource))
     except AtlasApiError as err:
         atlas.fail_api(f'list the snapshots of cluster {atlas.cluster_name}', err)
 
@@ -56,7 +50,7 @@ def read_snapshot(atlas: AtlasModule, kind: str, snapshot_id: str) -> dict[str, 
     try:
         return atlas.client.get(f'{api.item_path}/{snapshot_id}', resource=api.resource)
     except AtlasApiError as err:
-        if err.status == 404 and err.error_code in SNAPSHOT_MISSING_CODES:
+        if is_missing(err, 'snapshot'):
             return None
         raise
 
@@ -69,12 +63,6 @@ def get_snapshot(atlas: AtlasModule, kind: str, snapshot_id: str) -> dict[str, t
         atlas.fail_api(f'read snapshot {snapshot_id} of cluster {atlas.cluster_name}', err)
 
 
-def normalized_status(snapshot: dict[str, t.Any]) -> str:
-    """The snapshot's status in cloud-backup vocabulary, lower case: queued, inprogress, completed, failed."""
-    status = str(snapshot.get('status', '')).lower()
-    return _STATUS_ALIASES.get(status, status)
-
-
 def snapshot_type(snapshot: dict[str, t.Any]) -> str:
     """onDemand, scheduled or fallback; Flex and tenant snapshots are all scheduled (daily)."""
     return snapshot.get('snapshotType') or 'scheduled'
@@ -83,10 +71,9 @@ def snapshot_type(snapshot: dict[str, t.Any]) -> str:
 def filter_snapshots(snapshots: list[dict[str, t.Any]], status: str | None = None, type_: str | None = None,
                      description: str | None = None) -> list[dict[str, t.Any]]:
     """Keep the snapshots that match every filter given (None means no filter)."""
-    wanted_status = status.lower() if status else None
     return [
         snap for snap in snapshots
-        if (wanted_status is None or normalized_status(snap) == wanted_status)
+        if (status is None or status_of(snap) == status)
         and (type_ is None or snapshot_type(snap) == type_)
         and (description is None or snap.get('description') == description)
     ]

@@ -36,12 +36,12 @@ def poll_intervals(initial: float, factor: float, maximum: float) -> t.Iterator[
 def wait_for(fetch: t.Callable[[], T], done: t.Callable[[T], bool], *, timeout: float, description: str,
              initial_interval: float = 1.0, max_interval: float = 30.0, factor: float = 1.5,
              clock: t.Callable[[], float] = time.monotonic, sleep: t.Callable[[float], None] = time.sleep,
-             on_transient: t.Callable[[str], None] | None = None) -> T:
+             on_transient: t.Callable[[AtlasApiError, float], None] | None = None) -> T:
     """Call fetch() until done(value) and return that value; raise WaitTimeout at the deadline.
 
     The interval starts at initial_interval and grows by factor up to max_interval; the last sleep is shortened so
     that a final fetch happens at the deadline. Transient API errors (429, 5xx, network) are reported through
-    on_transient and polling goes on, waiting at least the server's Retry-After; any other error propagates.
+    on_transient(error, delay) and polling goes on, waiting at least the server's Retry-After; any other error propagates.
     """
     start = clock()
     deadline = start + timeout
@@ -58,9 +58,9 @@ def wait_for(fetch: t.Callable[[], T], done: t.Callable[[T], bool], *, timeout: 
             if not err.transient:
                 raise
             last_error = err
-            if on_transient:
-                on_transient(f'Still waiting for {description} after a transient error: {err}')
             delay = max(delay, err.retry_after or 0.0)
+            if on_transient:
+                on_transient(err, delay)
         remaining = deadline - clock()
         if remaining <= 0:
             raise WaitTimeout(description, last, clock() - start, last_error)

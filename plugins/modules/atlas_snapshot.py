@@ -48,7 +48,10 @@ options:
     description:
       - How many days Atlas keeps the snapshot (at least 1).
       - Required when a new snapshot must be taken.
-      - With O(snapshot_id), the snapshot's expiry is changed to creation time plus this many days when it differs.
+      - The task states the desired retention. When an existing snapshot satisfies the task (found by O(description)
+        or named by O(snapshot_id)) but is kept for another number of days, its expiry is changed (PATCH) to creation
+        time plus this many days, and the task reports changed, with a diff. An unfinished snapshot is re-dated once it
+        has completed (with O(wait)); without O(wait) that case fails, since Atlas cannot re-date a running snapshot.
     type: int
   snapshot_id:
     description:
@@ -58,12 +61,16 @@ options:
     description:
       - With O(state=present), only an existing snapshot started within this many minutes (on Atlas's clock) satisfies the task.
       - V(0) or more. When not set, any matching snapshot does, whatever its age.
+      - A snapshot whose creation time Atlas gave in a form that cannot be read never counts as recent enough (a new one is
+        taken); a queued snapshot that has no creation time yet does, since it was just requested.
     type: int
   wait:
     description:
       - Wait until the snapshot is completed before returning. A failed snapshot fails the task.
       - Also waits for another on-demand snapshot that is in flight before taking this one, and for an unfinished
-        snapshot before re-dating or deleting it. Without O(wait), those cases fail with a clear message.
+        snapshot before re-dating or deleting it. Without O(wait), those cases fail at once with a clear message.
+      - When the snapshot was taken but the wait then times out or fails, the task fails with C(changed=true),
+        since Atlas was written to.
     type: bool
     default: true
   wait_timeout:
@@ -134,7 +141,8 @@ EXAMPLES = r"""
 RETURN = r"""
 snapshot:
   description:
-    - The snapshot, snake_case, as Atlas returns it (without hypermedia links).
+    - The snapshot, snake_case, as Atlas returns it (without hypermedia links), with RV(snapshot.status) in the
+      one vocabulary V(queued), V(inProgress), V(completed), V(failed).
     - For O(state=absent), what was deleted (the first one when several were); V({}) when there was nothing to delete.
     - In check mode, when a snapshot would be taken, the would-be snapshot without an id.
   returned: always
@@ -190,16 +198,22 @@ import datetime
 import typing as t
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import AtlasModule, snake_result
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import FAILED, created_time, normalized, status_of
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshot_ops import (
-    SnapshotOps, check_on_demand_capable, find_reusable_snapshot, is_on_demand, is_unfinished, iso, parse_time, retention_days, summary,
+    SnapshotOps, check_on_demand_capable, find_reusable_snapshot, is_on_demand, is_unfinished, retention_days, summary,
 )
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshots import normalized_status
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._time import iso
 
 Result = t.Tuple[bool, t.Optional[dict], t.Optional[dict]]  # changed, before, after
 
 
+def shown(snapshot: dict) -> dict:
+    """A snapshot as results show it: snake_case, normalized created_at/expires_at/status, no empty fields."""
+    return snake_result({k: v for k, v in normalized(snapshot).items() if v is not None})
+
+
 def ensure_present(atlas: AtlasModule, ops: SnapshotOps) -> Result:
-    """Reuse a matching on-demand snapshot, or take one; wait for it when asked."""
+    """Reuse a matching on-demand snapshot (re-dated to retention_in_days when that differs), or take one; wait when asked."""
     params = atlas.params
     snapshots = ops.list()
     found = find_reusable_snapshot(snapshots, params['description'], params['max_age'], atlas.client.now())
@@ -211,15 +225,16 @@ def ensure_present(atlas: AtlasModule, ops: SnapshotOps) -> Result:
             expires = atlas.client.now() + datetime.timedelta(days=params['retention_in_days'])
             return True, None, {'description': params['description'], 'status': 'queued', 'snapshotType': 'onDemand', 'expiresAt': iso(expires)}
         found = ops.take(params['description'], params['retention_in_days'], snapshots)
-        changed = True
+        before = None
     else:
-        changed = False
-    before = None if changed else found
+        before = found
     if params['wait'] and not atlas.module.check_mode and is_unfinished(found):
         found = ops.wait_until_finished(found, 'to complete')
-    if normalized_status(found) == 'failed':
-        atlas.fail(f'Snapshot {found["id"]} of cluster {atlas.cluster_name} failed.', snapshot=snake_result(found), changed=changed)
-    return changed, before, found
+    if status_of(found) == FAILED:
+        atlas.fail(f'Snapshot {found["id"]} of cluster {atlas.cluster_name} failed.', snapshot=shown(found))
+    if before is not None and params['retention_in_days'] is not None:
+        return redate(atlas, ops, found, params['retention_in_days'])
+    return before is None, before, found
 
 
 def ensure_retention(atlas: AtlasModule, ops: SnapshotOps) -> Result:
@@ -228,14 +243,21 @@ def ensure_retention(atlas: AtlasModule, ops: SnapshotOps) -> Result:
     snapshot = existing_snapshot(atlas, ops, params['snapshot_id'])
     if params['retention_in_days'] is None:
         return False, snapshot, snapshot
-    if is_unfinished(snapshot):
-        snapshot = settle(atlas, ops, snapshot, 'change its retention')
-    if retention_days(snapshot, atlas.client.now()) == params['retention_in_days']:
+    return redate(atlas, ops, snapshot, params['retention_in_days'])
+
+
+def redate(atlas: AtlasModule, ops: SnapshotOps, snapshot: dict, days: int) -> Result:
+    """Keep the snapshot `days` days from its creation (PATCH) when it is kept for another number of days."""
+    if retention_days(snapshot, atlas.client.now()) == days:
         return False, snapshot, snapshot
+    if is_unfinished(snapshot):
+        snapshot = settle(atlas, ops, snapshot, f'change its retention to {days} days')
+        if retention_days(snapshot, atlas.client.now()) == days:
+            return False, snapshot, snapshot
     if atlas.module.check_mode:
-        created = parse_time(snapshot.get('createdAt')) or atlas.client.now()
-        return True, snapshot, dict(snapshot, expiresAt=iso(created + datetime.timedelta(days=params['retention_in_days'])))
-    updated = ops.set_retention(snapshot['id'], params['retention_in_days'])
+        created = created_time(snapshot) or atlas.client.now()
+        return True, snapshot, dict(snapshot, expiresAt=iso(created + datetime.timedelta(days=days)))
+    updated = ops.set_retention(snapshot['id'], days)
     return True, snapshot, dict(snapshot, **updated)
 
 
@@ -292,6 +314,25 @@ def check_params(atlas: AtlasModule) -> None:
         atlas.fail('state=present needs description (to find or take the snapshot) or snapshot_id (to re-date one).')
 
 
+def run(atlas: AtlasModule) -> None:
+    check_params(atlas)
+    cluster = atlas.get_cluster()
+    check_on_demand_capable(atlas, cluster.kind, cluster.tier)
+    ops = SnapshotOps(atlas, cluster.kind)
+    result: dict[str, t.Any] = {}
+    if atlas.params['state'] == 'absent':
+        changed, deleted = ensure_absent(atlas, ops)
+        before, after = (deleted[0] if deleted else None), None
+        result['deleted'] = [snap['id'] for snap in deleted]
+        result['snapshot'] = shown(before) if before else {}
+    else:
+        changed, before, after = ensure_retention(atlas, ops) if atlas.params['snapshot_id'] else ensure_present(atlas, ops)
+        result['snapshot'] = shown(after) if after else {}
+    if atlas.module._diff:
+        result['diff'] = {'before': summary(before), 'after': summary(after)}
+    atlas.exit(changed=changed, **result)
+
+
 def main() -> None:
     atlas = AtlasModule(
         argument_spec=dict(
@@ -305,22 +346,7 @@ def main() -> None:
         ),
         supports_check_mode=True,
     )
-    check_params(atlas)
-    cluster = atlas.get_cluster()
-    check_on_demand_capable(atlas, cluster.kind, cluster.tier)
-    ops = SnapshotOps(atlas, cluster.kind)
-    result: dict[str, t.Any] = {}
-    if atlas.params['state'] == 'absent':
-        changed, deleted = ensure_absent(atlas, ops)
-        before, after = (deleted[0] if deleted else None), None
-        result['deleted'] = [snap['id'] for snap in deleted]
-        result['snapshot'] = snake_result(before) if before else {}
-    else:
-        changed, before, after = ensure_retention(atlas, ops) if atlas.params['snapshot_id'] else ensure_present(atlas, ops)
-        result['snapshot'] = snake_result({k: v for k, v in after.items() if v is not None}) if after else {}
-    if atlas.module._diff:
-        result['diff'] = {'before': summary(before), 'after': summary(after)}
-    atlas.exit(changed=changed, **result)
+    atlas.run(lambda: run(atlas))
 
 
 if __name__ == '__main__':

@@ -15,6 +15,10 @@ description:
     sharded clusters (cloud backup), Flex clusters, and legacy M2/M5 tenant clusters).
   - Costs one request to learn the cluster's kind, then one request per page of 500 snapshots
     (plus one HTTP Digest challenge per task).
+  - Every snapshot has the same shape whatever the cluster kind. RV(snapshots[].status) uses one vocabulary
+    (V(queued), V(inProgress), V(completed), V(failed)), and RV(snapshots[].created_at) and RV(snapshots[].expires_at)
+    are set for Flex and tenant snapshots too, next to Atlas's own fields. The list is sorted newest first by creation
+    time, whatever order Atlas returned it in.
 extends_documentation_fragment:
   - mongodb_atlas.backup.atlas
   - mongodb_atlas.backup.atlas.attributes
@@ -84,9 +88,13 @@ EXAMPLES = r"""
     status: completed
   register: flex
 
-- name: Show it
+- name: Show it (the list is newest first, for every cluster kind)
   ansible.builtin.debug:
-    msg: "{{ (flex.snapshots | sort(attribute='finish_time') | last).id }}"
+    msg: "{{ flex.snapshots[0].id }}"
+
+- name: The newest completed snapshot of any cluster kind, by the normalized created_at
+  ansible.builtin.set_fact:
+    newest_snapshot: "{{ (flex.snapshots | selectattr('status', 'eq', 'completed') | sort(attribute='created_at') | last).id }}"
 """
 
 RETURN = r"""
@@ -99,7 +107,8 @@ cluster_kind:
 snapshots:
   description:
     - The matching snapshots with snake_case keys (Atlas's fields, without hypermedia links); an empty list when none match.
-    - The fields differ by cluster kind; the common ones are listed here.
+    - Newest first, by creation time.
+    - The fields differ by cluster kind; the common ones, which every kind has, are listed here.
   returned: success
   type: list
   elements: dict
@@ -110,8 +119,8 @@ snapshots:
       sample: 5f1a2b3c4d5e6f7a8b9c0d20
     status:
       description:
-        - C(queued), C(inProgress), C(completed), C(failed) (cloud backup).
-        - C(PENDING), C(QUEUED), C(RUNNING), C(COMPLETED), C(FAILED) (Flex, tenant).
+        - C(queued), C(inProgress), C(completed) or C(failed), for every cluster kind.
+        - Flex and tenant C(PENDING) and C(QUEUED) become C(queued), C(RUNNING) becomes C(inProgress) (changed in 0.2.0).
       type: str
       sample: completed
     snapshot_type:
@@ -123,11 +132,13 @@ snapshots:
       type: str
       sample: pre-upgrade
     created_at:
-      description: When the snapshot was taken (cloud backup).
+      description:
+        - When the snapshot was taken, in UTC. Cloud backup's C(createdAt); for Flex and tenant snapshots their
+          C(startTime) (or C(scheduledTime)). Absent while a cloud backup snapshot is queued.
       type: str
       sample: "2026-11-21T03:00:00Z"
     expires_at:
-      description: When Atlas deletes the snapshot (cloud backup).
+      description: When Atlas deletes the snapshot, in UTC. Cloud backup's C(expiresAt); Flex and tenant C(expiration).
       type: str
       sample: "2026-11-28T03:00:00Z"
     type:
@@ -166,16 +177,28 @@ snapshots:
 """
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import NO_BACKUP, AtlasModule, snake_result
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import normalized
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshots import filter_snapshots, get_snapshot, list_snapshots
 
 
 def read_snapshots(atlas: AtlasModule, kind: str) -> list[dict]:
-    """The snapshot asked for, or all of them, before filtering."""
+    """The snapshot asked for, or all of them (newest first), before filtering."""
     snapshot_id = atlas.params['snapshot_id']
     if snapshot_id:
         snapshot = get_snapshot(atlas, kind, snapshot_id)
         return [snapshot] if snapshot else []
     return list_snapshots(atlas, kind)
+
+
+def run(atlas: AtlasModule) -> None:
+    params = atlas.params
+    atlas.check_id('snapshot_id', params['snapshot_id'])
+    cluster = atlas.get_cluster()
+    if cluster.kind == NO_BACKUP:
+        atlas.fail(f'Cluster {cluster.name} is a free {cluster.tier} cluster, which has no backup snapshots. '
+                   'Snapshots exist for dedicated (M10 and up), Flex and legacy M2/M5 clusters.')
+    snapshots = filter_snapshots(read_snapshots(atlas, cluster.kind), params['status'], params['snapshot_type'], params['description'])
+    atlas.exit(changed=False, cluster_kind=cluster.kind, snapshots=[snake_result(normalized(snap)) for snap in snapshots])
 
 
 def main() -> None:
@@ -188,15 +211,7 @@ def main() -> None:
         ),
         supports_check_mode=True,
     )
-    params = atlas.params
-    atlas.check_id('snapshot_id', params['snapshot_id'])
-
-    cluster = atlas.get_cluster()
-    if cluster.kind == NO_BACKUP:
-        atlas.fail(f'Cluster {cluster.name} is a free {cluster.tier} cluster, which has no backup snapshots. '
-                   'Snapshots exist for dedicated (M10 and up), Flex and legacy M2/M5 clusters.')
-    snapshots = filter_snapshots(read_snapshots(atlas, cluster.kind), params['status'], params['snapshot_type'], params['description'])
-    atlas.exit(changed=False, cluster_kind=cluster.kind, snapshots=[snake_result(snap) for snap in snapshots])
+    atlas.run(lambda: run(atlas))
 
 
 if __name__ == '__main__':

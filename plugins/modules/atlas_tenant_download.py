@@ -173,6 +173,7 @@ checksum:
 """
 
 import os
+import tempfile
 import typing as t
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import FLEX, NO_BACKUP, TENANT, AtlasModule, snake_result
@@ -180,6 +181,10 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client impor
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._download import (
     DownloadApi, DownloadFailed, DownloadJobs, TenantApiGone, fetch_archive, sha256_of,
 )
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import expires_time, normalized
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._time import iso
+
+ARCHIVE_MODE = 0o600  # archives hold a whole database: private unless mode says otherwise
 
 
 def target_path(dest: str | None, snapshot_id: str | None) -> str | None:
@@ -191,19 +196,49 @@ def target_path(dest: str | None, snapshot_id: str | None) -> str | None:
     return dest
 
 
+def dest_directory(dest: str) -> str:
+    return dest if (os.path.isdir(dest) or dest.endswith(os.sep)) else (os.path.dirname(dest) or '.')
+
+
 def check_dest(atlas: AtlasModule, dest: str) -> None:
-    """The destination's directory must exist and be writable: checked before any request."""
-    directory = dest if (os.path.isdir(dest) or dest.endswith(os.sep)) else (os.path.dirname(dest) or '.')
+    """The destination's directory must exist and be writable, checked before any request.
+
+    In check mode a missing directory is only a warning: an earlier task of the same play may create it.
+    """
+    directory = dest_directory(dest)
     if not os.path.isdir(directory):
+        if atlas.module.check_mode:
+            atlas.module.warn(f'The directory for dest, {directory}, does not exist yet. Check mode assumes an earlier task creates it; '
+                              'a real run fails if it still does not exist.')
+            return
         atlas.fail(f'The directory for dest, {directory}, does not exist (or is not a directory). Create it first.')
     if not os.access(directory, os.W_OK | os.X_OK):
         atlas.fail(f'The directory for dest, {directory}, is not writable by this user.')
 
 
+def file_args(atlas: AtlasModule, path: str) -> dict[str, t.Any]:
+    """mode, owner, group (and SELinux) for path; mode 0600 unless the task gives one."""
+    args = atlas.module.load_file_common_arguments(atlas.params, path=path)
+    if atlas.params.get('mode') is None:
+        args['mode'] = ARCHIVE_MODE
+    return args
+
+
+def probe_file_attributes(atlas: AtlasModule, dest: str) -> None:
+    """Apply mode, owner and group to a scratch file beside dest, so that bad values fail before Atlas is asked anything."""
+    if not any(atlas.params.get(key) is not None for key in ('mode', 'owner', 'group', 'seuser', 'serole', 'setype', 'selevel')):
+        return
+    handle, probe = tempfile.mkstemp(dir=dest_directory(dest), prefix='.atlas-attributes.', suffix='.part')
+    os.close(handle)
+    atlas.module.add_cleanup_file(probe)
+    atlas.module.set_fs_attributes_if_different(file_args(atlas, probe), False)
+    os.unlink(probe)
+
+
 def existing_file_result(atlas: AtlasModule, path: str) -> t.NoReturn:
     """dest is already there and force is off: leave it alone, request nothing."""
-    file_args = atlas.module.load_file_common_arguments(atlas.params, path=path)
-    changed = atlas.module.set_fs_attributes_if_different(file_args, False)
+    args = atlas.module.load_file_common_arguments(atlas.params, path=path)
+    changed = atlas.module.set_fs_attributes_if_different(args, False)
     atlas.exit(changed=changed, dest=path, size=os.path.getsize(path), checksum=sha256_of(path), restore_job={}, download_api=None,
                msg='dest exists; set force: true to download again')
 
@@ -221,8 +256,12 @@ def choose_api(atlas: AtlasModule) -> str:
     return cluster.kind if forced == 'auto' else forced
 
 
-def obtain_job(atlas: AtlasModule, which: str) -> tuple[str, DownloadJobs, dict, dict | None, bool]:
-    """Snapshot and job on one API, falling back from a removed tenant API to Flex when choosing automatically."""
+Obtained = t.Tuple[str, dict, t.Optional[dict], bool]  # api used, snapshot, job (None: check mode, would request), changed
+
+
+def obtain_job(atlas: AtlasModule, which: str) -> Obtained:
+    """Snapshot and (waited-for) job on one API, falling back from a removed tenant API to Flex when choosing automatically,
+    even when the tenant API disappears while a job is being polled."""
     try:
         return run_on(atlas, which)
     except TenantApiGone:
@@ -233,7 +272,7 @@ def obtain_job(atlas: AtlasModule, which: str) -> tuple[str, DownloadJobs, dict,
         return run_on(atlas, FLEX)
 
 
-def run_on(atlas: AtlasModule, which: str) -> tuple[str, DownloadJobs, dict, dict | None, bool]:
+def run_on(atlas: AtlasModule, which: str) -> Obtained:
     jobs = DownloadJobs(atlas, DownloadApi(atlas, which))
     try:
         snapshot = jobs.snapshot(atlas.params['snapshot_id'])
@@ -241,13 +280,81 @@ def run_on(atlas: AtlasModule, which: str) -> tuple[str, DownloadJobs, dict, dic
         if path and os.path.exists(path) and not atlas.params['force']:
             existing_file_result(atlas, path)
         job, known = jobs.find(snapshot['id'])
-        if job is not None:
-            return which, jobs, snapshot, job, False
-        if atlas.module.check_mode:
-            return which, jobs, snapshot, None, True
-        return which, jobs, snapshot, jobs.request(snapshot['id'], known), True
+        changed = job is None
+        if job is None and atlas.module.check_mode:
+            return which, snapshot, None, True
+        if job is None:
+            job = jobs.request(snapshot['id'], known)
+        if atlas.params['wait'] and not atlas.module.check_mode:
+            job = jobs.wait(job)
+        return which, snapshot, job, changed
     except AtlasApiError as err:
         atlas.fail_api(f'get a download of a snapshot of cluster {atlas.cluster_name}', err)
+
+
+def shown_job(job: dict, with_link: bool) -> dict[str, t.Any]:
+    """The job as results show it: snake_case, normalized; without its signed link unless the link is what was asked for."""
+    shown = snake_result(normalized(job))
+    if not with_link:
+        shown.pop('snapshot_url', None)
+    return shown
+
+
+def run(atlas: AtlasModule) -> None:
+    params = atlas.params
+    atlas.check_id('snapshot_id', params['snapshot_id'])
+    if params['wait_timeout'] < 0:
+        atlas.fail(f'wait_timeout must be 0 or more, got {params["wait_timeout"]}.')
+    if params['dest']:
+        if not params['wait']:
+            atlas.fail('dest needs wait: true, since the archive can only be downloaded once its link is ready.')
+        check_dest(atlas, params['dest'])
+        known_target = target_path(params['dest'], params['snapshot_id'])
+        if known_target and os.path.exists(known_target) and not params['force']:
+            existing_file_result(atlas, known_target)
+        if not atlas.module.check_mode:
+            probe_file_attributes(atlas, params['dest'])
+
+    which, snapshot, job, changed = obtain_job(atlas, choose_api(atlas))
+    result: dict[str, t.Any] = {'download_api': which}
+    path = target_path(params['dest'], snapshot['id'])
+    if job is None:  # check mode, a new job would be requested
+        result['restore_job'] = {'snapshot_id': snapshot['id']}
+    else:
+        result['restore_job'] = shown_job(job, with_link=path is None)
+        expires = expires_time(job)
+        if expires is not None and job.get('snapshotUrl'):
+            result['link_expires_at'] = iso(expires)
+    if path:
+        result['dest'] = path
+        changed = True  # dest is missing or force is set: a file is (or would be) written
+        if not atlas.module.check_mode:
+            save_archive(atlas, t.cast(dict, job), path, result)
+    atlas.exit(changed=changed, **result)
+
+
+def save_archive(atlas: AtlasModule, job: dict, path: str, result: dict[str, t.Any]) -> None:
+    """Download and verify into a temp file that already has the file attributes, then move it into place.
+
+    dest is untouched on any failure, and no temp file survives one (SIGTERM included).
+    """
+    def prepare(temp: str) -> None:
+        atlas.module.add_cleanup_file(temp)
+        atlas.module.set_fs_attributes_if_different(file_args(atlas, temp), False)
+
+    try:
+        fetched = fetch_archive(atlas, job['snapshotUrl'], path, atlas.params['validate_archive'], link_expires=expires_time(job),
+                                on_temp=prepare)
+    except DownloadFailed as failure:
+        atlas.fail(f'Failed to download snapshot {job.get("snapshotId")} of cluster {atlas.cluster_name}: {failure}. '
+                   f'{path} was left as it was. Re-running the task requests a fresh download link.', job_id=job.get('id'))
+    atlas.module.atomic_move(fetched['temp'], path)
+    # atomic_move gives a replaced file's attributes to the new one; the task's (or 0600) win.
+    atlas.module.set_fs_attributes_if_different(file_args(atlas, path), False)
+    if fetched['trailing_bytes']:
+        atlas.module.warn(f'{fetched["trailing_bytes"]} bytes follow the end of the gzip stream in {path}; they were ignored, '
+                          'as gzip -t and tar do. The archive itself checked out.')
+    result.update(size=fetched['size'], checksum=fetched['sha256'])
 
 
 def main() -> None:
@@ -264,50 +371,7 @@ def main() -> None:
         supports_check_mode=True,
         add_file_common_args=True,
     )
-    params = atlas.params
-    atlas.check_id('snapshot_id', params['snapshot_id'])
-    if params['wait_timeout'] < 0:
-        atlas.fail(f'wait_timeout must be 0 or more, got {params["wait_timeout"]}.')
-    if params['dest']:
-        if not params['wait']:
-            atlas.fail('dest needs wait: true, since the archive can only be downloaded once its link is ready.')
-        check_dest(atlas, params['dest'])
-        known_target = target_path(params['dest'], params['snapshot_id'])
-        if known_target and os.path.exists(known_target) and not params['force']:
-            existing_file_result(atlas, known_target)
-
-    which, jobs, snapshot, job, changed = obtain_job(atlas, choose_api(atlas))
-    result: dict[str, t.Any] = {'download_api': which}
-    if job is None:  # check mode, a new job would be requested
-        result['restore_job'] = {'snapshot_id': snapshot['id']}
-    else:
-        if params['wait'] and not atlas.module.check_mode:
-            try:
-                job = jobs.wait(job)
-            except AtlasApiError as err:
-                atlas.fail_api(f'read download job {job["id"]}', err)
-        result['restore_job'] = snake_result(job)
-    path = target_path(params['dest'], snapshot['id'])
-    if path:
-        result['dest'] = path
-        changed = True  # dest is missing or force is set: a file is (or would be) written
-        if not atlas.module.check_mode:
-            changed = save_archive(atlas, job, path, result) or changed
-    atlas.exit(changed=changed, **result)
-
-
-def save_archive(atlas: AtlasModule, job: dict, path: str, result: dict[str, t.Any]) -> bool:
-    """Download, verify, move into place, apply file attributes; dest is untouched on any failure."""
-    try:
-        fetched = fetch_archive(atlas, job['snapshotUrl'], path, atlas.params['validate_archive'])
-    except DownloadFailed as failure:
-        atlas.fail(f'Failed to download snapshot {job.get("snapshotId")} of cluster {atlas.cluster_name}: {failure}. '
-                   f'{path} was left as it was. Re-running the task requests a fresh download link.', job_id=job.get('id'))
-    atlas.module.atomic_move(fetched['temp'], path)
-    file_args = atlas.module.load_file_common_arguments(atlas.params, path=path)
-    atlas.module.set_fs_attributes_if_different(file_args, True)
-    result.update(size=fetched['size'], checksum=fetched['sha256'])
-    return True
+    atlas.run(lambda: run(atlas))
 
 
 if __name__ == '__main__':

@@ -9,6 +9,7 @@ request was sent, a body cut short) run against a tiny scripted TCP server on 12
 """
 from __future__ import annotations
 
+import datetime
 import email.utils
 import errno
 import gzip
@@ -37,6 +38,7 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client impor
     AtlasApiError,
     AtlasClient,
     DigestAuth,
+    WriteFailed,
     parse_retry_after,
 )
 
@@ -219,7 +221,7 @@ def test_version_constants():
 def test_user_agent_names_the_collection_and_requests():
     responses.add(responses.GET, V2 + SNAPSHOTS, json={})
     client().get(SNAPSHOTS)
-    expected = f'mongodb_atlas.backup/0.1.0 (Ansible collection) python-requests/{requests.__version__}'
+    expected = f'mongodb_atlas.backup/0.2.0 (Ansible collection) python-requests/{requests.__version__}'
     assert USER_AGENT == expected
     assert responses.calls[0].request.headers['User-Agent'] == expected
 
@@ -277,7 +279,7 @@ def test_empty_200_is_none_and_non_json_200_is_an_error():
 
 @responses.activate
 @pytest.mark.parametrize('kwargs, expected', [({}, True), ({'validate_certs': False}, False), ({'ca_path': '/etc/my-ca.pem'}, '/etc/my-ca.pem'),
-                                              ({'ca_path': '/etc/my-ca.pem', 'validate_certs': False}, '/etc/my-ca.pem')])
+                                              ({'ca_path': '/etc/my-ca.pem', 'validate_certs': False}, False)])  # validate_certs false wins
 def test_tls_options_reach_every_request(kwargs, expected, monkeypatch):
     monkeypatch.delenv('REQUESTS_CA_BUNDLE', raising=False)  # with verify=True, requests would substitute these bundles
     monkeypatch.delenv('CURL_CA_BUNDLE', raising=False)
@@ -343,7 +345,7 @@ def test_429_waits_at_least_retry_after_and_says_so():
     api = client(on_retry=messages.append)
     assert api.get(SNAPSHOTS) == {'ok': 1}
     assert api.sleeps == [7.0]
-    assert messages == [f'Retrying GET /api/atlas/v2{SNAPSHOTS} after HTTP 429 RATE_LIMITED_TOKEN_BUCKET in 7.0 s (attempt 1 of 5)']
+    assert messages == [f'Retrying GET /api/atlas/v2{SNAPSHOTS} after HTTP 429 RATE_LIMITED_TOKEN_BUCKET in 7.0 s (retry 1 of 5)']
 
 
 @responses.activate
@@ -376,9 +378,9 @@ def test_5xx_get_retried_with_growing_jittered_backoff_and_bounded():
         api.get(SNAPSHOTS)
     assert len(responses.calls) == 3  # retries=2: three attempts, then the error
     assert api.sleeps == [0.5, 2.0]  # 1 s * (0.5 + 0/2), 2 s * (0.5 + 1/2)
-    assert caught.value.status == 503 and caught.value.detail == 'busy (retries exhausted: gave up after 3 attempts)'
+    assert caught.value.status == 503 and caught.value.detail == 'busy (gave up after 3 attempts (2 retries))'
     assert [m.split(' after ')[0] for m in messages] == [f'Retrying GET /api/atlas/v2{SNAPSHOTS}'] * 2
-    assert 'HTTP 503' in messages[0] and '(attempt 1 of 2)' in messages[0] and '(attempt 2 of 2)' in messages[1]
+    assert 'HTTP 503' in messages[0] and '(retry 1 of 2)' in messages[0] and '(retry 2 of 2)' in messages[1]
 
 
 def test_backoff_doubles_is_jittered_and_capped():
@@ -438,7 +440,7 @@ def test_post_429_exhausted_is_a_plain_error_saying_so():
         api.post(SNAPSHOTS, {})
     assert type(caught.value) is AtlasApiError  # pylint: disable=unidiomatic-typecheck
     assert caught.value.status == 429 and caught.value.error_code == 'RATE_LIMITED_TOKEN_BUCKET'
-    assert caught.value.detail == 'slow down (retries exhausted: gave up after 2 attempts)'
+    assert caught.value.detail == 'slow down (gave up after 2 attempts (1 retries))'
     assert len(responses.calls) == 2
 
 
@@ -584,7 +586,7 @@ def test_real_connection_refused_is_retried_even_for_post(scripted, method):
         api.request(method, SNAPSHOTS, body={} if method == 'POST' else None)
     assert type(caught.value) is AtlasApiError  # pylint: disable=unidiomatic-typecheck
     assert caught.value.status is None and caught.value.error_code is None and caught.value.transient
-    assert 'retries exhausted: gave up after 3 attempts' in caught.value.detail
+    assert caught.value.detail == 'connection refused (nothing listens at that address and port) (gave up after 3 attempts (2 retries))'
     assert len(api.sleeps) == 2 and len(messages) == 2 and f'Retrying {method} /api/atlas/v2{SNAPSHOTS} after ' in messages[0]
 
 
@@ -593,7 +595,7 @@ def test_real_post_read_timeout_is_ambiguous_and_sent_once(scripted):
     api = client(base_url=server.url, auth=None, timeout=0.3)
     with pytest.raises(AtlasAmbiguousWriteError) as caught:
         api.post(SNAPSHOTS, {'description': 'x'})
-    assert caught.value.status is None and 'ReadTimeout' in caught.value.detail
+    assert caught.value.status is None and caught.value.detail == 'no answer after 0.3 s (read timeout)'
     assert len(server.requests) == 1 and api.sleeps == []
     assert server.requests[0].endswith(b'{"description": "x"}')
 
@@ -671,7 +673,7 @@ def test_html_error_body_is_cleaned_shortened_and_loses_query_strings():
     responses.add(responses.DELETE, V2 + SNAPSHOTS + '/a', status=502, body=page, content_type='text/html')
     with pytest.raises(AtlasApiError) as caught:
         client(retries=0).delete(SNAPSHOTS + '/a')
-    detail = caught.value.detail.split(' (retries exhausted')[0]
+    detail = caught.value.detail.split(' (not retried')[0]
     assert detail.startswith('502 Bad Gateway Bad Gateway retry see https://gw.test/p ')
     assert len(detail) == 200 and caught.value.error_code is None
     assert 'abc123secret' not in str(caught.value) and 'zzz999' not in str(caught.value)
@@ -794,7 +796,7 @@ def test_download_streams_chunks_without_credentials_and_hashes():
     result = api.download(SIGNED, sink, chunk_size=1000, progress=lambda done, total: seen.append((done, total)))
     assert sink.getvalue() == body
     assert result == {'status': 200, 'size': len(body), 'sha256': hashlib.sha256(body).hexdigest(), 'content_length': len(body),
-                      'first_bytes': body[:512]}
+                      'first_bytes': body[:512], 'resumes': 0}
     assert seen == [(1000, 3074), (2000, 3074), (3000, 3074), (3074, 3074)]  # streamed in chunks, not read whole
     sent = responses.calls[0].request
     assert 'Authorization' not in sent.headers and sent.url == SIGNED
@@ -895,8 +897,9 @@ def http_head(length):
 def test_real_download_cut_short_is_truncated(scripted):
     server = scripted(lambda server, conn: conn.sendall(http_head(1000) + b'\x1f\x8b' + b'x' * 298))
     with pytest.raises(AtlasApiError) as caught:
-        client().download(server.url + '/a.tgz?sig=' + SIGNATURE, io.BytesIO())
-    assert caught.value.error_code == 'DOWNLOAD_TRUNCATED' and 'received 300 of 1000 bytes' in caught.value.detail
+        client(retries=0).download(server.url + '/a.tgz?sig=' + SIGNATURE, io.BytesIO())
+    assert caught.value.error_code == 'DOWNLOAD_TRUNCATED'
+    assert caught.value.detail == 'received 300 of 1000 bytes before the connection closed cleanly'
     assert SIGNATURE not in str(caught.value) and caught.value.path.endswith('/a.tgz')
 
 
@@ -913,21 +916,130 @@ def test_real_download_interrupted_mid_stream(scripted, ending):
     server = scripted(behaviour)
     sink = io.BytesIO()
     with pytest.raises(AtlasApiError) as caught:
-        client(timeout=0.5).download(server.url + '/a.tgz?sig=' + SIGNATURE, sink, chunk_size=1024)
+        client(timeout=0.5, retries=0).download(server.url + '/a.tgz?sig=' + SIGNATURE, sink, chunk_size=1024)
     assert caught.value.error_code == 'DOWNLOAD_INTERRUPTED' and caught.value.status is None
-    assert len(sink.getvalue()) <= 5002 and len(server.requests) == 1  # no retry here: the module decides
+    assert len(sink.getvalue()) <= 5002 and len(server.requests) == 1  # retries 0: no Range request
+    assert caught.value.detail.startswith(f'received {len(sink.getvalue())} of 100000 bytes, then: ')
     assert ending == 'reset' or sink.getvalue()  # what arrived before a stall was written (a reset may discard it)
     assert SIGNATURE not in str(caught.value)
 
 
 @responses.activate
-def test_download_write_failure_propagates_as_oserror():
+def test_download_write_failure_is_the_files_problem_not_the_networks():
     responses.add(responses.GET, URL, body=b'abc')
 
     class FullDisk(io.RawIOBase):
         def write(self, data):
             raise OSError(errno.ENOSPC, 'No space left on device')
 
-    with pytest.raises(OSError) as caught:
+    with pytest.raises(WriteFailed) as caught:
         client().download(SIGNED, FullDisk())
-    assert caught.value.errno == errno.ENOSPC
+    assert caught.value.error.errno == errno.ENOSPC
+    assert len(responses.calls) == 1  # not resumed: the network was fine
+
+
+def test_unreadable_ca_bundle_is_an_atlas_error_not_a_crash(tmp_path):
+    missing = str(tmp_path / 'no-such-ca.pem')
+    with pytest.raises(AtlasApiError) as caught:
+        client(base_url='https://127.0.0.1:9', ca_path=missing).get(SNAPSHOTS)
+    assert caught.value.error_code == 'REQUEST_ERROR' and caught.value.status is None and not caught.value.transient
+    assert 'could not send the request' in caught.value.detail and 'CA certificate bundle' in caught.value.detail
+    with pytest.raises(AtlasApiError) as caught:
+        client(ca_path=missing).download('https://127.0.0.1:9/a.tgz?sig=' + SIGNATURE, io.BytesIO())
+    assert caught.value.error_code == 'REQUEST_ERROR' and SIGNATURE not in str(caught.value)
+
+
+# ------------------------------------------------------------------ resumed downloads
+BODY = b'\x1f\x8b' + bytes(range(256)) * 400  # 102402 bytes
+
+
+def range_start(request):
+    match = re.search(rb'\r\nRange: bytes=(\d+)-\r\n', request)
+    return int(match.group(1)) if match else None
+
+
+def partial_head(start, total, etag='"v1"'):
+    return (f'HTTP/1.1 206 Partial Content\r\nContent-Range: bytes {start}-{total - 1}/{total}\r\nETag: {etag}\r\n'
+            f'Content-Length: {total - start}\r\n\r\n').encode()
+
+
+def full_head(total, etag='"v1"'):
+    return f'HTTP/1.1 200 OK\r\nETag: {etag}\r\nContent-Length: {total}\r\n\r\n'.encode()
+
+
+@pytest.mark.parametrize('ending', ['reset', 'clean close'])
+def test_broken_transfer_resumes_with_range_and_hashes_the_whole_file(scripted, ending):
+    cut = 40000
+
+    def behaviour(server, conn):
+        start = range_start(server.requests[-1])
+        if start is None:
+            conn.sendall(full_head(len(BODY)) + BODY[:cut])
+            time.sleep(0.2)  # let the bytes arrive before the connection goes
+            if ending == 'reset':
+                reset(conn)
+        else:
+            conn.sendall(partial_head(start, len(BODY)) + BODY[start:])
+
+    server = scripted(behaviour)
+    sink = io.BytesIO()
+    seen = []
+    api = client()
+    result = api.download(server.url + '/a.tgz?sig=' + SIGNATURE, sink, chunk_size=4096, observers=[seen.append])
+    assert sink.getvalue() == BODY and result['sha256'] == hashlib.sha256(BODY).hexdigest()
+    assert b''.join(chunk for chunk in seen if chunk) == BODY and seen[-1] is None  # one continuous stream for the check
+    assert result['resumes'] == 1 and len(server.requests) == 2 and api.retries_used == 1
+    assert 0 < range_start(server.requests[1]) <= cut
+    assert b'Authorization' not in server.requests[1]
+
+
+def test_a_host_that_ignores_range_is_skipped_forward(scripted):
+    def behaviour(server, conn):
+        if range_start(server.requests[-1]) is None:
+            conn.sendall(full_head(len(BODY)) + BODY[:30000])
+        else:
+            conn.sendall(full_head(len(BODY)) + BODY)  # 200 with the whole object again
+
+    server = scripted(behaviour)
+    sink = io.BytesIO()
+    result = client().download(server.url + '/a.tgz?sig=' + SIGNATURE, sink, chunk_size=4096)
+    assert sink.getvalue() == BODY and result['resumes'] == 1
+
+
+def test_a_changed_object_is_not_spliced(scripted):
+    def behaviour(server, conn):
+        start = range_start(server.requests[-1])
+        if start is None:
+            conn.sendall(full_head(len(BODY)) + BODY[:30000])
+        else:
+            conn.sendall(partial_head(start, len(BODY), etag='"v2"') + BODY[start:])
+
+    server = scripted(behaviour)
+    with pytest.raises(AtlasApiError) as caught:
+        client().download(server.url + '/a.tgz?sig=' + SIGNATURE, io.BytesIO(), chunk_size=4096)
+    assert caught.value.error_code == 'DOWNLOAD_CHANGED'
+
+
+def test_resumes_are_bounded_by_retries_and_the_last_error_counts_the_bytes(scripted):
+    def behaviour(server, conn):
+        start = range_start(server.requests[-1]) or 0
+        head = partial_head(start, len(BODY)) if start else full_head(len(BODY))
+        conn.sendall(head + BODY[start:start + 10000])  # 10000 more bytes each time, then a clean close
+
+    server = scripted(behaviour)
+    sink = io.BytesIO()
+    with pytest.raises(AtlasApiError) as caught:
+        client(retries=2).download(server.url + '/a.tgz?sig=' + SIGNATURE, sink, chunk_size=4096)
+    assert len(server.requests) == 3 and len(sink.getvalue()) == 30000
+    assert caught.value.error_code == 'DOWNLOAD_TRUNCATED'
+    assert caught.value.detail == f'received 30000 of {len(BODY)} bytes before the connection closed cleanly'
+
+
+def test_no_resume_once_the_link_has_expired_on_atlas_clock(scripted):
+    server = scripted(lambda server, conn: conn.sendall(full_head(len(BODY)) + BODY[:30000]))
+    api = client()
+    api.server_time = datetime.datetime(2026, 11, 22, 16, 0, tzinfo=datetime.timezone.utc)
+    expired = datetime.datetime(2026, 11, 22, 15, 0, tzinfo=datetime.timezone.utc)
+    with pytest.raises(AtlasApiError) as caught:
+        api.download(server.url + '/a.tgz?sig=' + SIGNATURE, io.BytesIO(), chunk_size=4096, link_expires=expired)
+    assert caught.value.error_code == 'DOWNLOAD_TRUNCATED' and len(server.requests) == 1

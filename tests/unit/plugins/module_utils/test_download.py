@@ -11,6 +11,7 @@ import gzip
 import io
 import os
 import tarfile
+import threading
 
 import pytest
 
@@ -44,16 +45,40 @@ def test_reusable_job(jobs, expected):
     assert (reusable_job(jobs, SID, NOW) or {}).get('id') == expected
 
 
-def test_newest_completed():
-    snaps = [{'id': '1', 'status': 'COMPLETED', 'finishTime': '2026-11-20T03:00:00Z'},
+def test_newest_completed_by_time_not_list_position():
+    snaps = [{'id': '1', 'status': 'COMPLETED', 'startTime': '2026-11-20T03:00:00Z', 'finishTime': '2026-11-20T03:04:00Z'},
              {'id': '2', 'status': 'RUNNING', 'startTime': '2026-11-22T03:00:00Z'},
-             {'id': '3', 'status': 'COMPLETED', 'finishTime': '2026-11-21T03:00:00Z'}]
+             {'id': '3', 'status': 'COMPLETED', 'startTime': '2026-11-21T03:00:00Z', 'finishTime': '2026-11-21T03:04:00Z'}]
     assert newest_completed(snaps)['id'] == '3'
+    assert newest_completed(list(reversed(snaps)))['id'] == '3'
     assert newest_completed([]) is None
 
 
+@pytest.mark.parametrize('order', [1, -1])
+def test_reusable_job_is_the_newest_whatever_the_order(order):
+    older = dict(job('1'), restoreScheduledDate='2026-11-22T10:00:00Z')
+    newer = dict(job('2'), restoreScheduledDate='2026-11-22T11:00:00Z')
+    assert reusable_job([older, newer][::order], SID, NOW)['id'] == '2'
+
+
+@pytest.mark.parametrize('expires', [None, 'soon', '2026-11-22T15:00:00'])  # missing, garbled, naive (no zone)
+def test_a_link_with_an_unreadable_expiry_never_counts_as_valid(expires):
+    assert reusable_job([job('1', expires=expires)], SID, NOW) is None
+
+
+@pytest.mark.parametrize('expires, reusable', [(None, True), ('soon', False), ('2026-11-22T15:00:00', False)])
+def test_an_in_flight_job_is_reused_unless_its_expiry_is_unreadable(expires, reusable):
+    assert (reusable_job([job('1', status='RUNNING', expires=expires)], SID, NOW) is not None) is reusable
+
+
+def test_jobs_without_an_id_are_ignored():
+    assert reusable_job([{k: v for k, v in job('1').items() if k != 'id'}], SID, NOW) is None
+
+
 @pytest.mark.parametrize('status, code, sunset', [(410, 'VERSION_GONE', True), (404, 'NOT_FOUND', True), (404, None, True),
+                                                  (404, 'RESOURCE_NOT_FOUND', True),  # the route is gone, not a resource
                                                   (404, 'TENANT_SNAPSHOT_NOT_FOUND', False), (404, 'CLUSTER_NOT_FOUND', False),
+                                                  (404, 'TENANT_RESTORE_NOT_FOUND', False), (404, 'GROUP_NOT_FOUND', False),
                                                   (400, 'INVALID_ATTRIBUTE', False)])
 def test_is_sunset(status, code, sunset):
     assert is_sunset(AtlasApiError(status, code, 'x', 'GET', '/p')) is sunset
@@ -84,6 +109,35 @@ def test_archive_check_accepts_a_tgz_in_any_chunking(level, piece):
     assert check.error is None and check.members == 1
 
 
+def run_bounded(payload, piece):
+    """run_check in a thread: a check that spins forever fails the test instead of hanging it."""
+    outcome = []
+    worker = threading.Thread(target=lambda: outcome.append(run_check(payload, piece)), daemon=True)
+    worker.start()
+    worker.join(20)
+    assert not worker.is_alive(), 'ArchiveCheck did not terminate'
+    return outcome[0]
+
+
+def compressible_tgz(size):
+    buf = io.BytesIO()
+    with gzip.GzipFile(fileobj=buf, mode='wb', compresslevel=6, mtime=0) as gz:
+        with tarfile.open(fileobj=gz, mode='w|') as tar:
+            info = tarfile.TarInfo('dump/shop/orders.bson')
+            info.size = size
+            tar.addfile(info, io.BytesIO(b'A' * size))
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize('trailer', [bytes(512), b'x' * 100, b'\x1f\x8b' + b'junk' * 10])
+@pytest.mark.parametrize('piece', [1 << 20, 65536, 4096])
+def test_archive_check_ends_at_the_end_of_the_gzip_stream_despite_trailing_bytes(trailer, piece):
+    payload = compressible_tgz(5 * 1024 * 1024) + trailer  # 5 MiB of 'A' inflates past the 4 MiB piece in one go
+    check = run_bounded(payload, piece)
+    assert check.error is None and check.members == 1
+    assert check.trailing == len(trailer)  # accepted, as gzip -t and tar tzf do, and counted for a warning
+
+
 def test_archive_check_catches_a_flipped_byte_through_the_gzip_crc():
     payload = bytearray(tgz_bytes(level=0, size=20000))
     payload[len(payload) // 2] ^= 0xFF  # stored data: only the CRC can notice
@@ -106,7 +160,7 @@ class FakeAtlas:
     """Just enough of AtlasModule for fetch_archive; the fake download feeds the observers like the client does."""
 
     def __init__(self, download):
-        def run(url, sink, observers=()):
+        def run(url, sink, observers=(), link_expires=None):
             result = download(url, sink)
             for observer in observers:
                 observer(result.pop('payload', None))

@@ -9,9 +9,7 @@ import datetime
 
 import pytest
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshot_ops import (
-    find_reusable_snapshot, parse_time, retention_days, summary,
-)
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshot_ops import find_reusable_snapshot, retention_days, summary
 
 NOW = datetime.datetime(2026, 11, 22, 12, 0, tzinfo=datetime.timezone.utc)
 
@@ -33,6 +31,14 @@ def snap(id_, status='completed', kind='onDemand', description='nightly', create
     ([snap('a')], 30, None),                                         # started 60 minutes ago
     ([snap('a')], 60, 'a'),
     ([snap('b', status='failed'), snap('a')], None, 'a'),            # newest usable one
+    # the newest by createdAt, whatever the list order (oldest first here)
+    ([snap('old', created='2026-11-20T11:00:00Z'), snap('new', created='2026-11-22T11:00:00Z')], None, 'new'),
+    ([snap('new', created='2026-11-22T11:00:00Z'), snap('old', created='2026-11-20T11:00:00Z')], None, 'new'),
+    # a creation time that cannot be read is never fresh for max_age; a naive one neither (and no TypeError)
+    ([snap('a', created='22/11/2026 11:00')], 60, None),
+    ([snap('a', created='2026-11-22T11:30:00')], 60, None),
+    ([snap('a', status='completed', created=None)], 60, None),       # finished but no creation time: not provably fresh
+    ([snap('a', created='2026-11-22T12:30:00+01:00')], 60, 'a'),     # 11:30Z with an offset
 ])
 def test_find_reusable_snapshot(snapshots, max_age, expected):
     found = find_reusable_snapshot(snapshots, 'nightly', max_age, NOW)
@@ -43,12 +49,6 @@ def test_retention_days_rounds_expiry_minus_creation():
     assert retention_days({'createdAt': '2026-11-22T11:00:01Z', 'expiresAt': '2026-11-25T11:00:00Z'}, NOW) == 3
     assert retention_days({'expiresAt': '2026-11-29T12:00:00Z'}, NOW) == 7   # queued: measured from now
     assert retention_days({}, NOW) is None
-
-
-def test_parse_time_forms():
-    assert parse_time('2026-11-22T11:00:00Z') == datetime.datetime(2026, 11, 22, 11, tzinfo=datetime.timezone.utc)
-    assert parse_time('2026-11-22T11:00:00.123Z').microsecond == 123000
-    assert parse_time('not a time') is None and parse_time(None) is None
 
 
 def test_summary_keeps_only_what_diff_needs():

@@ -113,10 +113,9 @@ def test_transient_errors_are_tolerated_and_honour_retry_after():
     fetch = scripted(AtlasApiError(503, None, 'busy', 'GET', '/p'), AtlasApiError(429, 'RATE_LIMITED', 'slow', 'GET', '/p', retry_after=9),
                      AtlasApiError(None, None, 'ConnectionError: reset', 'GET', '/p'), 'done')
     assert wait_for(fetch, lambda v: v == 'done', timeout=60, description='job 1', clock=fake.clock, sleep=fake.sleep,
-                    on_transient=messages.append) == 'done'
+                    on_transient=lambda err, delay: messages.append((err.reason(), delay))) == 'done'
     assert fake.sleeps == [1.0, 9.0, 2.25]
-    assert len(messages) == 3
-    assert messages[1] == 'Still waiting for job 1 after a transient error: GET /p: HTTP 429 RATE_LIMITED: slow'
+    assert messages == [('HTTP 503', 1.0), ('HTTP 429 RATE_LIMITED', 9.0), ('ConnectionError: reset', 2.25)]
 
 
 def test_transient_errors_without_a_reporter_are_still_tolerated():

@@ -9,7 +9,14 @@ import json
 import typing as t
 
 import pytest
+from ansible.module_utils.common import warnings as ansible_warnings
 from ansible.module_utils.testing import patch_module_args
+
+
+@pytest.fixture(autouse=True)
+def no_warnings_from_earlier_tests() -> None:
+    """Ansible keeps module warnings in a process-wide registry; each in-process module run starts clean, as a real one does."""
+    ansible_warnings._global_warnings.clear()  # pylint: disable=protected-access
 
 
 @pytest.fixture

@@ -95,7 +95,7 @@ def test_tenant_cluster_uses_tenant_api_with_v1_legacy_shape(run_module):
                   json={'results': [{'id': '1' * 24, 'status': 'COMPLETED'}]})
     result = run_module(atlas_snapshot_info.main, connection_args(cluster_name='Tenant0', api_version='v1.0'))
     assert result['cluster_kind'] == 'tenant'
-    assert result['snapshots'] == [{'id': '1' * 24, 'status': 'COMPLETED'}]
+    assert result['snapshots'] == [{'id': '1' * 24, 'status': 'completed'}]  # one vocabulary for every kind
     assert responses.calls[1].request.headers['Accept'] == 'application/json'
 
 
