@@ -52,12 +52,16 @@ options:
   validate_certs:
     description:
       - Whether to verify the TLS certificate of the Atlas API and of download links.
+      - V(false) turns every certificate check off, even when O(ca_path) is set (O(ca_path) is then ignored, with a
+        warning). For testing only.
     type: bool
     default: true
   ca_path:
     description:
-      - Path to a CA bundle used to verify TLS certificates, for a private CA or a proxy that
-        re-signs traffic.
+      - Path to a CA bundle (PEM file, or a directory prepared with C(c_rehash)) used to verify TLS certificates, for a
+        private CA or a proxy that re-signs traffic.
+      - Checked before any request. A path that does not exist, cannot be read, or holds no PEM certificate fails the
+        task with a message saying which.
     type: path
   timeout:
     description:
@@ -69,6 +73,9 @@ options:
       - How many times a request is retried after a transient failure (HTTP 429, 500, 502, 503,
         504, connection errors), with exponential backoff and jitter, never sooner than Atlas's
         C(Retry-After). A POST is retried only when Atlas certainly did not act on it.
+      - Retries that succeed are quiet; every result carries C(retries_used), and one warning appears when retries
+        cost more than 10 seconds. When they run out, the failure names the root cause once (connection refused, DNS,
+        timeout, reset, TLS) and how many attempts were made.
     type: int
     default: 5
 requirements:
@@ -79,6 +86,13 @@ notes:
   - Set the private key in the controller's environment, in a vault, or as an option; do not pass it with the
     task keyword C(environment), which C(-vvv) prints in clear.
   - Proxies are taken from the standard environment variables (E(HTTPS_PROXY), E(NO_PROXY)).
+  - Times from Atlas are parsed strictly (ISO 8601 with C(Z) or an offset, fractions of any length). A time that cannot
+    be read never counts as recent enough (O(mongodb_atlas.backup.atlas_snapshot#module:max_age)) nor as a link that is
+    still valid; the modules then take the conservative path (take a new snapshot, request a new link).
+  - Lists in results are newest first, by creation time, whatever order Atlas returns them in.
+  - An unexpected error ends the task with a one-line message and the traceback in C(exception) (shown at C(-vvv)),
+    never a bare traceback. Every result also carries C(changed=true) once Atlas was written to, even when the task then
+    fails (for example a snapshot taken, then a wait that timed out).
 """
 
     ATTRIBUTES = r"""

@@ -341,7 +341,7 @@ class AtlasClient:
     def __init__(self, base_url: str = 'https://cloud.mongodb.com', auth: t.Any = None, api_version: str = 'v2', timeout: float = 30,
                  retries: int = 5, validate_certs: bool = True, ca_path: str | None = None,
                  on_retry: t.Callable[[str], None] | None = None,
-                 sleep: t.Callable[[float], None] = time.sleep, rng: t.Callable[[], float] = random.random) -> None:
+                 sleep: t.Callable[[float], None] | None = None, rng: t.Callable[[], float] = random.random) -> None:
         if api_version not in API_VERSIONS:
             raise ValueError(f'api_version must be one of {", ".join(API_VERSIONS)}, not {api_version!r}')
         self.base_url = base_url.rstrip('/')
@@ -350,7 +350,7 @@ class AtlasClient:
         self.retries = max(int(retries), 0)
         self.verify: str | bool = (ca_path or True) if validate_certs else False  # validate_certs false wins: no checks at all
         self.on_retry = on_retry
-        self.sleep = sleep
+        self.sleep = sleep or (lambda seconds: time.sleep(seconds))  # looked up at call time: tests can replace time.sleep
         self.rng = rng
         self.request_count = 0
         self.retries_used = 0       # retries actually spent, over every request of this client

@@ -139,6 +139,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+retries_used:
+  description:
+    - How many retries the task spent (of requests, of polls, and of download transfers), over all its requests.
+    - Retries that succeed are not warned about unless they cost more than 10 seconds in all.
+  returned: always, once the options are valid
+  type: int
+  sample: 0
 snapshot:
   description:
     - The snapshot, snake_case, as Atlas returns it (without hypermedia links), with RV(snapshot.status) in the

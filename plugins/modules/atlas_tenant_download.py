@@ -19,7 +19,14 @@ description:
     10 more minutes is reused instead of requesting a new one. An existing O(dest) is left alone unless O(force=true).
   - The archive is fetched from the pre-signed link without any Atlas credentials, streamed in chunks to a temporary
     file beside O(dest), checked (HTTP status, length, gzip magic, readable tar), hashed with SHA-256, then moved into
-    place. A failed download leaves O(dest) exactly as it was.
+    place. A failed download leaves O(dest) exactly as it was, and no temporary C(.part) file survives any failure,
+    SIGTERM during the download included.
+  - A transfer that the storage host resets or closes early continues with an HTTP C(Range) request from the bytes
+    already written, up to O(retries) times and only while the link is valid (on Atlas's clock). The SHA-256 and the
+    archive check still cover the whole file.
+  - The archive is written with mode C(0600) (it holds a whole database) unless O(mode) says otherwise. O(mode),
+    O(owner) and O(group) are checked before anything is asked of Atlas, and applied to the temporary file before it
+    is moved into place.
 extends_documentation_fragment:
   - mongodb_atlas.backup.atlas
   - mongodb_atlas.backup.atlas.attributes
@@ -57,7 +64,11 @@ options:
   dest:
     description:
       - Where to save the archive. An existing directory (or a path ending in C(/)) receives C(<snapshot_id>.tgz).
-      - Its directory must exist and be writable. When not set, only the link is requested and returned.
+      - Its directory must exist and be writable. In check mode a directory that does not exist yet (because an earlier
+        task of the play creates it) is only a warning, and the task reports C(changed=true).
+      - When set, the result carries no usable link (RV(restore_job) has no C(snapshot_url)); RV(link_expires_at) says
+        how long the link Atlas issued stays valid.
+      - When not set, only the link is requested and returned (RV(restore_job.snapshot_url)).
     type: path
   force:
     description:
@@ -67,13 +78,16 @@ options:
     default: false
   validate_archive:
     description:
-      - Read the whole archive as a gzip'd tar before moving it into place.
+      - Read the whole archive as a gzip'd tar before moving it into place (gzip CRC and length, every tar header, the
+        end-of-archive marker).
+      - Bytes after the end of the gzip stream are ignored with a warning, as C(gzip -t) and C(tar) do.
     type: bool
     default: true
 notes:
-  - The signed RV(restore_job.snapshot_url) is returned (that is the point of the module) but is never written into an
-    error message or a warning. Treat the task result as a secret for as long as the link is valid (4 hours), for example
-    with C(no_log) on the task when results are logged centrally.
+  - The signed RV(restore_job.snapshot_url) is a bearer secret for four hours - anyone holding it can fetch the database
+    dump. It is never written into an error message or a warning, and it is not returned at all when O(dest) is set.
+    Without O(dest) it is returned, since it is what the task asks for; AWX and other central logs store every task
+    result, so put C(no_log: true) on such a task (see the examples).
 author:
   - mongodb_atlas.backup maintainers (@mongodb-atlas-backup)
 seealso:
@@ -81,11 +95,18 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Get a download link for the newest snapshot of a Flex cluster (no file written)
+- name: Get a download link for the newest snapshot of a Flex cluster (no file written); no_log keeps it out of AWX job events
   mongodb_atlas.backup.atlas_tenant_download:
     group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
     cluster_name: Flex0
   register: link
+  no_log: true
+
+- name: Hand the link to the host that restores it, still without logging it
+  ansible.builtin.get_url:
+    url: "{{ link.restore_job.snapshot_url }}"
+    dest: /var/tmp/flex0.tgz
+    mode: "0600"
   no_log: true
 
 - name: Download the newest snapshot into a directory, as <snapshot_id>.tgz, readable by the backup group only
@@ -119,10 +140,19 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+retries_used:
+  description:
+    - How many retries the task spent (of requests, of polls, and of download transfers), over all its requests.
+    - Retries that succeed are not warned about unless they cost more than 10 seconds in all.
+  returned: always, once the options are valid
+  type: int
+  sample: 0
 restore_job:
   description:
-    - The download job, snake_case (tenant API C(TenantRestore) or Flex C(FlexBackupRestoreJob20241113)).
+    - The download job, snake_case (tenant API C(TenantRestore) or Flex C(FlexBackupRestoreJob20241113)), with the
+      normalized RV(restore_job.status), RV(restore_job.created_at) and RV(restore_job.expires_at).
     - In check mode, when a new job would be requested, only RV(restore_job.snapshot_id) is set.
+    - V({}) when O(dest) already exists and O(force) is not set.
   returned: always
   type: dict
   contains:
@@ -135,21 +165,39 @@ restore_job:
       type: str
       sample: 65a000000000000000000501
     status:
-      description: C(PENDING), C(QUEUED), C(RUNNING), C(COMPLETED) or C(FAILED).
+      description:
+        - C(queued), C(inProgress), C(completed) or C(failed) (Atlas's C(PENDING) and C(QUEUED), C(RUNNING), C(COMPLETED),
+          C(FAILED); changed in 0.2.0).
       type: str
-      sample: COMPLETED
+      sample: completed
+    created_at:
+      description: When the job was requested (Atlas's C(restoreScheduledDate)), in UTC.
+      type: str
+      sample: "2026-11-22T13:16:04Z"
+    expires_at:
+      description: When the link stops working (Atlas's C(expirationDate)), in UTC.
+      type: str
+      sample: "2026-11-22T17:16:04Z"
     delivery_type:
       description: Always C(DOWNLOAD).
       type: str
       sample: DOWNLOAD
     snapshot_url:
-      description: Pre-signed link to the archive, valid until RV(restore_job.expiration_date). A secret.
+      description:
+        - Pre-signed link to the archive, valid until RV(restore_job.expiration_date). A secret.
+        - Only when O(dest) is not set.
       type: str
       sample: https://storage.example/backup-downloads/6a00/65a0.tgz?X-Amz-Signature=...
     expiration_date:
       description: When the link stops working.
       type: str
       sample: "2026-11-22T17:16:04Z"
+link_expires_at:
+  description:
+    - When the download link Atlas issued stops working, in UTC. Returned instead of the link itself when O(dest) is set.
+  returned: when Atlas has issued a link
+  type: str
+  sample: "2026-11-22T17:16:04Z"
 download_api:
   description: The API that served the download, after any fallback.
   returned: always

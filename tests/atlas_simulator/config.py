@@ -20,6 +20,7 @@ DEFAULTS: dict[str, t.Any] = {
     'link_lifetime': 14400,
     'failing_clusters': [],
     'failing_downloads': [],
+    'list_order': 'newest_first',
 }
 SEED_KEYS = ('api_keys', 'clusters', 'project_id')
 
@@ -63,7 +64,10 @@ def validate(partial: t.Any, allow_seed: bool = False) -> dict[str, t.Any]:
             continue  # the entries are checked when the seed is built (seed.py)
         if key not in DEFAULTS:
             raise ConfigError(f'{key!r} is not a known setting; known: {sorted(DEFAULTS)}')
-        if key == 'tenant_sunset':
+        if key == 'list_order':
+            if value not in ('newest_first', 'oldest_first'):
+                raise ConfigError(f'list_order must be newest_first or oldest_first, got {value!r}')
+        elif key == 'tenant_sunset':
             if value not in (None, 404, 410):
                 raise ConfigError(f'tenant_sunset must be null, 404 or 410, got {value!r}')
         elif key == 'rate_limit':

@@ -127,12 +127,19 @@ class Archive:
         self.length = len(self.head) + periods * len(self.period) + len(self.tail)
         self.etag = hashlib.md5(self.head + self.tail).hexdigest()
 
-    def chunks(self, limit: int | None = None) -> t.Iterator[bytes]:
-        """The archive's bytes in order, stopping after `limit` bytes when given."""
-        left = self.length if limit is None else limit
+    def chunks(self, limit: int | None = None, start: int = 0) -> t.Iterator[bytes]:
+        """The archive's bytes in order from byte `start` on, stopping after `limit` bytes when given."""
+        left = self.length - start if limit is None else limit
+        skip = start
         for piece in _pieces(self.head, self.period, self.periods, self.tail):
             if left <= 0:
                 return
+            if skip >= len(piece):
+                skip -= len(piece)
+                continue
+            if skip:
+                piece = piece[skip:]
+                skip = 0
             yield piece[:left] if len(piece) > left else piece
             left -= len(piece)
 

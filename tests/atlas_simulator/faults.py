@@ -10,7 +10,7 @@ import re
 import threading
 import typing as t
 
-ACTIONS = ('status', 'latency', 'reset', 'drop_after_write', 'truncate')
+ACTIONS = ('status', 'latency', 'reset', 'drop_after_write', 'truncate', 'stall')
 
 
 class FaultError(ValueError):
@@ -28,7 +28,7 @@ class Faults:
     def add(self, spec: t.Any) -> dict[str, t.Any]:
         if not isinstance(spec, dict):
             raise FaultError('a fault must be a JSON object')
-        unknown = set(spec) - {'method', 'path', 'count', 'action', 'status', 'retry_after', 'delay', 'error_code'}
+        unknown = set(spec) - {'method', 'path', 'count', 'action', 'status', 'retry_after', 'delay', 'error_code', 'after_bytes'}
         if unknown:
             raise FaultError(f'unknown fault field(s): {sorted(unknown)}')
         action = spec.get('action')
@@ -43,8 +43,11 @@ class Faults:
             raise FaultError(f'count must be a positive integer, got {count!r}')
         if action == 'status' and not (isinstance(spec.get('status'), int) and 400 <= spec['status'] <= 599):
             raise FaultError('a status fault needs "status" between 400 and 599')
-        if action == 'latency' and not isinstance(spec.get('delay'), (int, float)):
-            raise FaultError('a latency fault needs "delay" in seconds')
+        if action in ('latency', 'stall') and not isinstance(spec.get('delay'), (int, float)):
+            raise FaultError(f'a {action} fault needs "delay" in seconds')
+        after = spec.get('after_bytes')
+        if after is not None and (isinstance(after, bool) or not isinstance(after, int) or after < 0):
+            raise FaultError(f'after_bytes must be a whole number of bytes, got {after!r}')
         fault = dict(spec, id=str(next(self._ids)), method=str(spec.get('method', '*')).upper(), count=count)
         with self._lock:
             self._faults.append(dict(fault, _pattern=pattern))

@@ -90,6 +90,9 @@ def download_job(job: DownloadJob, now: datetime.datetime, base: str, path: str,
         'links': links(base, path),
     }
     doc['clusterName' if job.api == 'tenant' else 'instanceName'] = job.cluster
+    # Required by the spec (and in Atlas's example answers): for a download, the source cluster and its project.
+    doc['targetDeploymentItemName'] = job.target_name or job.cluster
+    doc['targetProjectId'] = job.target_project or group_id
     if status == 'COMPLETED':
         doc['restoreFinishedDate'] = iso(job.requested_at + datetime.timedelta(seconds=job.duration))
         doc['snapshotUrl'] = snapshot_url(job)

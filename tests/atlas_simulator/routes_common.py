@@ -138,6 +138,8 @@ def page(ctx: Context, items: list[t.Any]) -> dict[str, t.Any]:
     number = _int_query(ctx, 'pageNum', 1, 1, 1000000)
     include_count = _flag(ctx, 'includeCount', True)
     start = (number - 1) * per_page
+    if ctx.world.config.get('list_order') == 'oldest_first':  # Atlas documents no order: clients must sort themselves
+        items = list(reversed(items))
     doc: dict[str, t.Any] = {'results': items[start:start + per_page]}
 
     def link(rel: str, num: int) -> dict[str, str]:

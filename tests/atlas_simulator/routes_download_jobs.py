@@ -41,7 +41,8 @@ def _request_download(ctx: Context, cluster: Cluster, api: str) -> tuple[int, t.
         raise ApiError(409, 'CANNOT_DOWNLOAD_INCOMPLETE_SNAPSHOT', f'Snapshot {snap.id} is not complete and cannot be downloaded.', [snap.id])
     if any(job.snapshot_id == snap.id and job.status(ctx.now) in ACTIVE_JOB for job in ctx.world.jobs_for(cluster.name)):
         raise ApiError(400, 'CANNOT_DOWNLOAD_SNAPSHOT_CONCURRENTLY', f'Snapshot {snap.id} is already being downloaded.', [snap.id])
-    return 200, _job_doc(ctx, ctx.world.request_download(api, cluster, snap.id, ctx.now))
+    job = ctx.world.request_download(api, cluster, snap.id, ctx.now, body.get('targetDeploymentItemName'), body.get('targetProjectId'))
+    return 200, _job_doc(ctx, job)
 
 
 def _jobs(ctx: Context, cluster: Cluster, api: str) -> tuple[int, t.Any]:

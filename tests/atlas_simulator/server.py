@@ -96,6 +96,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         entry = sim.record({'method': self.command, 'path': parsed.path, 'query': parsed.query, 'status': None,
                             'auth': scheme_of(self.headers.get('Authorization')), 'host': self.headers.get('Host'),
+                            'range': self.headers.get('Range'),
                             'server': self.server.role, 'time': time.time()})
         try:
             if self.server.role == 'download':
@@ -217,27 +218,70 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------ the download host
     def serve_download(self, parsed: urllib.parse.SplitResult) -> int | None:
+        """Serve an archive like a storage service: whole, or from a byte on (Range: bytes=N-), with download-host faults.
+
+        Faults that act mid-body (on the download host): reset with after_bytes (headers and that many bytes, then RST),
+        truncate (half the body, then a clean close), stall (half the body, then `delay` seconds of silence, then the rest).
+        """
         sim = self.server.sim
         fault = sim.faults.take(self.command, parsed.path)
-        sent = self.apply_fault(fault)
-        if sent is not None:
-            return sent or None
+        mid_body = fault is not None and (fault['action'] in ('truncate', 'stall') or
+                                          (fault['action'] == 'reset' and fault.get('after_bytes') is not None))
+        if not mid_body:
+            sent = self.apply_fault(fault)
+            if sent is not None:
+                return sent or None
         status, body, headers, archive = self.check_download(parsed)
         if archive is None:
             self.send(status, body, 'application/xml', headers, head=self.command == 'HEAD')
             return status
-        self.send_response(200)
+        start, status, headers = self.byte_range(archive, headers)
+        if status == 416:
+            self.send(416, s3_error('InvalidRange', 'The requested range is not satisfiable'), 'application/xml',
+                      {'Content-Range': f'bytes */{archive.length}'})
+            return 416
+        self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
         if self.command == 'HEAD':
-            return 200
-        truncate = fault is not None and fault['action'] == 'truncate'
-        for chunk in archive.chunks(archive.length // 2 if truncate else None):
+            return status
+        self.write_body(archive, start, fault if mid_body else None)
+        return status
+
+    def byte_range(self, archive: Archive, headers: dict[str, str]) -> tuple[int, int, dict[str, str]]:
+        """(first byte, status, headers) for the request's Range header: only the open-ended bytes=N- form clients resume with."""
+        wanted = self.headers.get('Range')
+        match = re.fullmatch(r'bytes=(\d+)-', (wanted or '').strip())
+        if not match:
+            return 0, 200, headers
+        start = int(match.group(1))
+        if start >= archive.length:
+            return start, 416, headers
+        partial = dict(headers, **{'Content-Length': str(archive.length - start),
+                                   'Content-Range': f'bytes {start}-{archive.length - 1}/{archive.length}'})
+        return start, 206, partial
+
+    def write_body(self, archive: Archive, start: int, fault: dict[str, t.Any] | None) -> None:
+        remaining = archive.length - start
+        if fault is None:
+            for chunk in archive.chunks(start=start):
+                self.wfile.write(chunk)
+            return
+        cut = fault.get('after_bytes')
+        cut = remaining // 2 if cut is None else min(int(cut), remaining)
+        for chunk in archive.chunks(cut, start=start):
             self.wfile.write(chunk)
-        if truncate:
+        self.wfile.flush()
+        if fault['action'] == 'reset':
+            time.sleep(0.2)  # let the bytes reach the client before the RST discards its receive buffer
             self.abort()
-        return 200
+        elif fault['action'] == 'truncate':
+            self.close_connection = True  # a clean close (FIN) before Content-Length bytes
+        else:  # stall
+            time.sleep(float(fault['delay']))
+            for chunk in archive.chunks(remaining - cut, start=start + cut):
+                self.wfile.write(chunk)
 
     def check_download(self, parsed: urllib.parse.SplitResult) -> tuple[int, bytes, dict[str, str], Archive | None]:
         """Refusals as a storage service words them, or the archive to serve."""
@@ -255,7 +299,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return 403, s3_error('AccessDenied', 'Request has expired'), {}, None
         archive = sim.archives.get(object_ids[1], int(sim.config['archive_size']))
         headers = {'Content-Type': 'application/gzip', 'Content-Length': str(archive.length), 'ETag': f'"{archive.etag}"',
-                   'Accept-Ranges': 'none', 'Content-Disposition': f'attachment; filename="{object_ids[1]}.tgz"'}
+                   'Accept-Ranges': 'bytes', 'Content-Disposition': f'attachment; filename="{object_ids[1]}.tgz"'}
         return 200, b'', headers, archive
 
 

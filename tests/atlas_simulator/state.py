@@ -127,6 +127,8 @@ class DownloadJob:
     duration: float
     link_lifetime: float
     fails: bool = False
+    target_name: str | None = None     # targetDeploymentItemName as sent (tenant), else the source cluster
+    target_project: str | None = None  # targetProjectId as sent (tenant), else the project
 
     def status(self, now: datetime.datetime) -> str:
         elapsed = (now - self.requested_at).total_seconds()
@@ -167,11 +169,12 @@ class World:
         cluster.snapshots.insert(0, snap)
         return snap
 
-    def request_download(self, api: str, cluster: Cluster, snapshot_id: str, now: datetime.datetime) -> DownloadJob:
+    def request_download(self, api: str, cluster: Cluster, snapshot_id: str, now: datetime.datetime,
+                         target_name: str | None = None, target_project: str | None = None) -> DownloadJob:
         job = DownloadJob(
             id=self.ids.next(), api=api, cluster=cluster.name, snapshot_id=snapshot_id, requested_at=now,
             duration=float(self.config['download_duration']), link_lifetime=float(self.config['link_lifetime']),
-            fails=cluster.name in self.config['failing_downloads'],
+            fails=cluster.name in self.config['failing_downloads'], target_name=target_name, target_project=target_project,
         )
         self.jobs.insert(0, job)
         return job

@@ -137,12 +137,18 @@ class PlaybookRunner:
         self.sim_tls = sim_tls
         self.tmp = tmp
 
-    def run(self, task_file: str, verbosity: int = 0, extra_env: dict | None = None, check: bool = False,
-            api_version: str = 'v2') -> subprocess.CompletedProcess:
-        scenario = os.path.relpath(task_file, TARGETS)
-        playbook = os.path.join(self.tmp, 'play.yml')
-        with open(playbook, 'w', encoding='utf-8') as handle:
-            handle.write(PLAY.format(scenario=scenario, path=json.dumps(task_file)))
+    def command(self, playbook_or_task_file: str, verbosity: int = 0, extra_env: dict | None = None, check: bool = False,
+                api_version: str = 'v2', extra_args: list | None = None, inventory: bool = True) -> tuple[list[str], dict[str, str]]:
+        """The ansible-playbook command and environment for a task file (wrapped in PLAY) or a whole playbook (*play.yml).
+
+        inventory=False runs without -i, on Ansible's implicit localhost, as a user pasting a playbook would."""
+        if playbook_or_task_file.endswith('play.yml'):
+            playbook = playbook_or_task_file
+        else:
+            scenario = os.path.relpath(playbook_or_task_file, TARGETS)
+            playbook = os.path.join(self.tmp, 'play.yml')
+            with open(playbook, 'w', encoding='utf-8') as handle:
+                handle.write(PLAY.format(scenario=scenario, path=json.dumps(playbook_or_task_file)))
         extra_vars = {
             'atlas_url': self.sim.url,
             'atlas_api_version': api_version,
@@ -171,12 +177,23 @@ class PlaybookRunner:
             'PATH': BIN + os.pathsep + env.get('PATH', ''),
         })
         env.update(extra_env or {})
-        cmd = [os.path.join(BIN, 'ansible-playbook'), '-i', 'localhost,', '-e', '@' + vars_file, playbook]
+        cmd = [os.path.join(BIN, 'ansible-playbook')] + (['-i', 'localhost,'] if inventory else [])
+        cmd += ['-e', '@' + vars_file, playbook] + list(extra_args or [])
         if verbosity:
             cmd.append('-' + 'v' * verbosity)
         if check:
             cmd.append('--check')
+        return cmd, env
+
+    def run(self, task_file: str, verbosity: int = 0, extra_env: dict | None = None, check: bool = False,
+            api_version: str = 'v2', extra_args: list | None = None, inventory: bool = True) -> subprocess.CompletedProcess:
+        cmd, env = self.command(task_file, verbosity, extra_env, check, api_version, extra_args, inventory)
         return subprocess.run(cmd, env=env, cwd=self.tmp, check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def start(self, playbook: str, **kwargs: t.Any) -> subprocess.Popen:
+        """Start ansible-playbook without waiting (for tests that signal the module mid-run)."""
+        cmd, env = self.command(playbook, **kwargs)
+        return subprocess.Popen(cmd, env=env, cwd=self.tmp, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # pylint: disable=consider-using-with
 
 
 @pytest.fixture

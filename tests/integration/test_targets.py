@@ -20,20 +20,29 @@ SCENARIOS = sorted(
 )
 
 
-# atlas_snapshot's whole behaviour is proven on both API versions (the seed documents use v1.0).
+def target(path):
+    return os.path.relpath(path, TARGETS).split(os.sep)[0]
+
+
+# atlas_snapshot's whole behaviour is proven on both API versions (the seed documents use v1.0). The targets whose
+# decisions pick "the newest" (snapshots to list and download, jobs to reuse) also run with the simulator listing oldest
+# first: Atlas documents no order, so nothing may depend on it.
 BOTH_VERSIONS = ('atlas_snapshot',)
-CASES = [(path, 'v2') for path in SCENARIOS] + [
-    (path, 'v1.0') for path in SCENARIOS if os.path.relpath(path, TARGETS).split(os.sep)[0] in BOTH_VERSIONS
-]
+BOTH_ORDERS = ('atlas_snapshot_info', 'atlas_tenant_download')
+CASES = [(path, 'v2', 'newest_first') for path in SCENARIOS] + [
+    (path, 'v1.0', 'newest_first') for path in SCENARIOS if target(path) in BOTH_VERSIONS
+] + [(path, 'v2', 'oldest_first') for path in SCENARIOS if target(path) in BOTH_ORDERS and not path.endswith('list_order.yml')]
 
 
 def case_id(case):
     name = os.path.relpath(case[0], TARGETS).replace('/tasks/', '/')
-    return name if case[1] == 'v2' else f'{name}[v1.0]'
+    return name + ('' if case[1] == 'v2' else '[v1.0]') + ('' if case[2] == 'newest_first' else '[oldest-first]')
 
 
-@pytest.mark.parametrize('task_file, api_version', CASES, ids=[case_id(case) for case in CASES])
-def test_scenario(runner, task_file, api_version):
+@pytest.mark.parametrize('task_file, api_version, list_order', CASES, ids=[case_id(case) for case in CASES])
+def test_scenario(runner, task_file, api_version, list_order):
+    if list_order != 'newest_first':
+        runner.sim.reset({'list_order': list_order})
     result = runner.run(task_file, api_version=api_version)
     assert result.returncode == 0, result.stdout[-20000:]
     assert 'failed=0' in result.stdout

@@ -7,12 +7,13 @@ snapshot, "not found" meaning the resource, unexpected errors without a tracebac
 from __future__ import annotations
 
 import json
+import socket
 
 import pytest
 import responses
 from ansible.module_utils._internal import _traceback
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils import _snapshot_ops, _waiter
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils import _client, _snapshot_ops, _waiter
 from ansible_collections.mongodb_atlas.backup.plugins.modules import atlas_snapshot
 from ansible_collections.mongodb_atlas.backup.tests.unit.plugins.modules.atlas_test_utils import API, connection_args
 
@@ -185,4 +186,32 @@ def test_a_retried_429_that_succeeds_does_not_warn_but_is_counted(run_module):
     snapshots([DONE])
     result = run_module(atlas_snapshot.main, args(retries=2))
     assert result['changed'] is False and result['retries_used'] == 1
+    assert not result.get('warnings')
+
+
+@responses.activate
+def test_retries_that_cost_over_ten_seconds_warn_once(run_module, monkeypatch):
+    slept = []
+    monkeypatch.setattr(_client.time, 'sleep', slept.append)
+    cluster()
+    responses.add(responses.GET, SNAPS, status=429, json={'errorCode': 'RATE_LIMITED_TOKEN_BUCKET'}, headers={'Retry-After': '11'})
+    snapshots([DONE])
+    result = run_module(atlas_snapshot.main, args(retries=2))
+    assert result['changed'] is False and result['retries_used'] == 1 and slept == [11.0]
+    warnings = json.dumps(result['warnings'])
+    assert 'Atlas needed 1 retry (HTTP 429 RATE_LIMITED_TOKEN_BUCKET x1), 11 s spent waiting' in warnings
+
+
+def test_network_down_names_the_root_cause_once_with_consistent_counts(run_module, monkeypatch):
+    slept = []
+    monkeypatch.setattr(_client.time, 'sleep', slept.append)
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv('NO_PROXY', '127.0.0.1')
+    result = run_module(atlas_snapshot.main, args(api_base_url=f'http://127.0.0.1:{port}', retries=5))
+    assert result['failed'] is True and result['retries_used'] == 5 and len(slept) == 5
+    assert result['msg'].count('connection refused') == 1
+    assert 'gave up after 6 attempts (5 retries)' in result['msg']
+    assert 'Max retries exceeded' not in result['msg'] and 'HTTPConnectionPool' not in result['msg']
     assert not result.get('warnings')

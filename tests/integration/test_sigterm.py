@@ -1,0 +1,76 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 mongodb_atlas.backup contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""SIGTERM in the middle of a download (an AWX job cancelled, a CI runner stopped): no .part file survives, dest is
+untouched, and the task fails saying why. The download host stalls halfway, so the module is certainly mid-transfer
+when the signal arrives, whatever the machine's load: the test waits for bytes on disk, not for a wall-clock time."""
+from __future__ import annotations
+
+import glob
+import json
+import os
+import signal
+import subprocess
+import time
+
+import requests
+
+from conftest import BIN, PLAY
+
+TASK = """
+- name: Download over the previous archive
+  mongodb_atlas.backup.atlas_tenant_download:
+    cluster_name: Flex0
+    dest: "{{ output_dir }}/archives/keep.tgz"
+    force: true
+"""
+
+
+def module_pids() -> list[int]:
+    pids = []
+    for entry in os.listdir('/proc'):
+        if entry.isdigit():
+            try:
+                with open(f'/proc/{entry}/cmdline', 'rb') as handle:
+                    cmdline = handle.read()
+            except OSError:
+                continue
+            if b'AnsiballZ_atlas_tenant_download' in cmdline:
+                pids.append(int(entry))
+    return pids
+
+
+def test_sigterm_mid_download_leaves_no_part_file_and_dest_intact(runner, sim, tmp_path):
+    archives = tmp_path / 'archives'
+    archives.mkdir()
+    (archives / 'keep.tgz').write_bytes(b'previous archive\n')
+    sim.reset({'archive_size': 8 * 1024 * 1024})
+    requests.post(sim.control + '/faults', json={'method': 'GET', 'path': '^/backup-downloads/', 'action': 'stall', 'delay': 120},
+                  timeout=10).raise_for_status()
+    task_file = tmp_path / 'task.yml'
+    task_file.write_text(TASK)
+    play = tmp_path / 'sigterm-play.yml'
+    play.write_text(PLAY.format(scenario="sigterm", path=json.dumps(str(task_file))))
+    proc = runner.start(str(play))
+    try:
+        deadline = time.monotonic() + 120
+        part = []
+        while time.monotonic() < deadline:  # wait for real progress: a .part file with bytes in it
+            part = [path for path in glob.glob(str(archives / '.keep.tgz.*.part')) if os.path.getsize(path) > 0]
+            if part and module_pids():
+                break
+            assert proc.poll() is None, proc.stdout.read()
+            time.sleep(0.05)
+        assert part, 'the download never started'
+        for pid in module_pids():
+            os.kill(pid, signal.SIGTERM)
+        out, _err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode != 0, out
+    assert 'stopped (SIGTERM) during the download' in out, out[-5000:]
+    assert sorted(os.listdir(archives)) == ['keep.tgz']  # no .part left behind
+    assert (archives / 'keep.tgz').read_bytes() == b'previous archive\n'
+    assert 'X-Amz-Signature' not in out
