@@ -96,6 +96,7 @@ def check_ca_path(path: str) -> str | None:
         return f'ca_path {path} cannot be read: {getattr(exc, "strerror", None) or exc}'
     return None
 
+
 class ClusterInfo(t.NamedTuple):
     """What the modules need to know about a cluster."""
 

@@ -57,6 +57,10 @@ ERROR_BODY_LIMIT = 4096
 QUERY_STRING = re.compile(r'\?(?=[^\s\'"<>]*=)[^\s\'"<>]*')
 
 
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)  # looked up at call time, so tests can replace time.sleep
+
+
 def user_agent() -> str:
     """mongodb_atlas.backup/<version> (Ansible collection) python-requests/<version>."""
     lib = getattr(requests, '__version__', 'unknown') if HAS_REQUESTS else 'unknown'
@@ -350,7 +354,7 @@ class AtlasClient:
         self.retries = max(int(retries), 0)
         self.verify: str | bool = (ca_path or True) if validate_certs else False  # validate_certs false wins: no checks at all
         self.on_retry = on_retry
-        self.sleep = sleep or (lambda seconds: time.sleep(seconds))  # looked up at call time: tests can replace time.sleep
+        self.sleep = sleep or _sleep
         self.rng = rng
         self.request_count = 0
         self.retries_used = 0       # retries actually spent, over every request of this client

@@ -18,11 +18,12 @@ import typing as t
 import zlib
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import FLEX, TENANT, AtlasModule, is_missing
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasAmbiguousWriteError, AtlasApiError, WriteFailed
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasApiError, WriteFailed
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import (
     COMPLETED, FAILED, UNFINISHED, expires_of, expires_time, newest, newest_first, status_of,
 )
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._waiter import WaitTimeout, wait_for
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._writes import post_without_duplicates
 
 # A link must stay valid at least this long to be handed out again (a 1 GiB download takes minutes).
 REUSE_MARGIN = datetime.timedelta(minutes=10)
@@ -145,33 +146,13 @@ class DownloadJobs:
 
     def request(self, snapshot_id: str, known_ids: set[str]) -> dict[str, t.Any]:
         """POST a download request; after an ambiguous failure, re-read and adopt the job Atlas made instead of asking twice."""
-        ambiguous_left = self.atlas.params['retries']
-        while True:
-            try:
-                job = self.api.call('POST', self.api.request_path, {'snapshotId': snapshot_id}) or {}
-            except AtlasAmbiguousWriteError as err:
-                adopted = self._adopt(snapshot_id, known_ids)
-                if adopted is not None:
-                    self.atlas.wrote_to_atlas()
-                    self.atlas.module.warn(f'Atlas did not answer the download request ({err.detail}) but had created job {adopted["id"]}; using it.')
-                    return adopted
-                if ambiguous_left <= 0:
-                    raise
-                ambiguous_left -= 1
-                self.atlas.module.warn(f'The download request failed ({err.detail}) and Atlas shows no new job; asking again.')
-                continue
-            except AtlasApiError as err:
-                if err.error_code != 'CANNOT_DOWNLOAD_SNAPSHOT_CONCURRENTLY':
-                    raise
-                return self._adopt_concurrent(snapshot_id, err)
-            self.atlas.wrote_to_atlas()
-            if job.get('id'):
-                return job
-            adopted = self._adopt(snapshot_id, known_ids)  # a 200 without an id: find the job Atlas made
-            if adopted is None:
-                self.atlas.fail(f'Atlas accepted the download request for snapshot {snapshot_id} but answered without a job id, and no '
-                                'new job is listed yet. Run the task again: it reuses the job once Atlas lists it.')
-            return adopted
+        def refused(err: AtlasApiError) -> dict[str, t.Any]:
+            if err.error_code != 'CANNOT_DOWNLOAD_SNAPSHOT_CONCURRENTLY':
+                raise err
+            return self._adopt_concurrent(snapshot_id, err)
+
+        return post_without_duplicates(self.atlas, 'download job', lambda: self.api.call('POST', self.api.request_path, {'snapshotId': snapshot_id}),
+                                       lambda: self._adopt(snapshot_id, known_ids), refused)
 
     def _adopt(self, snapshot_id: str, known_ids: set[str]) -> dict[str, t.Any] | None:
         """The newest job for this snapshot that was not there before our request and has not failed."""

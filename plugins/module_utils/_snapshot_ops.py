@@ -11,12 +11,13 @@ import time
 import typing as t
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import FLEX, NO_BACKUP, TENANT, AtlasModule, is_missing
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasAmbiguousWriteError, AtlasApiError
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasApiError
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import (
     COMPLETED, IN_PROGRESS, QUEUED, UNFINISHED, created_of, created_time, expires_time, newest_first, status_of,
 )
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshots import get_snapshot, list_snapshots, read_snapshot, snapshot_api
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._waiter import WaitTimeout, poll_intervals, wait_for
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._writes import post_without_duplicates
 
 USABLE = (QUEUED, IN_PROGRESS, COMPLETED)
 DAY = 86400.0
@@ -133,37 +134,19 @@ class SnapshotOps:
         if description is not None:
             body['description'] = description
         known_ids = {snap.get('id') for snap in known}
-        ambiguous_left = self.atlas.params['retries']
         conflict_pauses = poll_intervals(1.0, 1.5, 30.0)
-        while True:
-            try:
-                taken = self.atlas.client.post(self.atlas.cluster_path('/backup/snapshots'), body) or {}
-            except AtlasAmbiguousWriteError as err:
-                adopted = self._adopt_new(description, known_ids)
-                if adopted is not None:
-                    self.atlas.wrote_to_atlas()
-                    self.atlas.module.warn(f'Atlas did not answer the snapshot request ({err.detail}), but had taken snapshot {adopted["id"]}; '
-                                           'using it instead of asking again.')
-                    return adopted
-                if ambiguous_left <= 0:
-                    self.atlas.fail_api(f'take a snapshot of cluster {self.atlas.cluster_name}', err)
-                ambiguous_left -= 1
-                self.atlas.module.warn(f'The snapshot request failed ({err.detail}) and Atlas shows no new snapshot; asking again.')
-                continue
-            except AtlasApiError as err:
-                if err.error_code != 'UNFINISHED_ON_DEMAND_SNAPSHOT':
-                    self.atlas.fail_api(f'take a snapshot of cluster {self.atlas.cluster_name}', err)
-                self._wait_for_blocker(err, conflict_pauses)
-                known_ids = {snap.get('id') for snap in self.list()}
-                continue
-            self.atlas.wrote_to_atlas()
-            if taken.get('id'):
-                return taken
-            adopted = self._adopt_new(description, known_ids)  # a 200 without an id: find what Atlas took instead
-            if adopted is None:
-                self.atlas.fail(f'Atlas accepted the snapshot request for cluster {self.atlas.cluster_name} but answered without a snapshot '
-                                'id, and no new snapshot is listed yet. Run again to pick it up (a re-run will not take a second one).')
-            return adopted
+
+        def refused(err: AtlasApiError) -> None:
+            if err.error_code != 'UNFINISHED_ON_DEMAND_SNAPSHOT':
+                raise err
+            self._wait_for_blocker(err, conflict_pauses)
+            known_ids.update(snap.get('id') for snap in self.list())  # the blocker is not ours to adopt
+
+        try:
+            return post_without_duplicates(self.atlas, 'snapshot', lambda: self.atlas.client.post(self.atlas.cluster_path('/backup/snapshots'), body),
+                                           lambda: self._adopt_new(description, known_ids), refused)
+        except AtlasApiError as err:
+            self.atlas.fail_api(f'take a snapshot of cluster {self.atlas.cluster_name}', err)
 
     def _adopt_new(self, description: str | None, known_ids: set[t.Any]) -> dict[str, t.Any] | None:
         for snap in self.list():  # newest first

@@ -87,7 +87,7 @@ notes:
   - The signed RV(restore_job.snapshot_url) is a bearer secret for four hours - anyone holding it can fetch the database
     dump. It is never written into an error message or a warning, and it is not returned at all when O(dest) is set.
     Without O(dest) it is returned, since it is what the task asks for; AWX and other central logs store every task
-    result, so put C(no_log: true) on such a task (see the examples).
+    result, so set C(no_log) to C(true) on such a task (see the examples).
 author:
   - mongodb_atlas.backup maintainers (@mongodb-atlas-backup)
 seealso:

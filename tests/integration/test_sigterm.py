@@ -11,12 +11,11 @@ import glob
 import json
 import os
 import signal
-import subprocess
 import time
 
 import requests
 
-from conftest import BIN, PLAY
+from conftest import PLAY
 
 TASK = """
 - name: Download over the previous archive
