@@ -11,7 +11,8 @@ help:
 setup:
 	@bash tools/setup.sh
 
-test: setup
+test:
+	@SETUP_FOR_TESTS=1 bash tools/setup.sh
 	@$(PY) tools/run_tests.py
 
 demo: setup

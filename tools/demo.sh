@@ -23,7 +23,8 @@ rm -rf docs/downloads  # a fresh tour: the first download really downloads
 COLLECTIONS=build/demo-collections
 rm -rf "$COLLECTIONS"
 .venv/bin/ansible-galaxy collection build --force --output-path build . >/dev/null
-.venv/bin/ansible-galaxy collection install --force -p "$COLLECTIONS" build/mongodb_atlas-backup-0.2.0.tar.gz >/dev/null
+VERSION=$(sed -n 's/^version: *//p' galaxy.yml)  # the one version number lives in galaxy.yml
+.venv/bin/ansible-galaxy collection install --force -p "$COLLECTIONS" "build/mongodb_atlas-backup-$VERSION.tar.gz" >/dev/null
 
 export ANSIBLE_COLLECTIONS_PATH="$PWD/$COLLECTIONS"
 export ANSIBLE_STDOUT_CALLBACK=default

@@ -2,7 +2,7 @@
 # Copyright (c) 2026 mongodb_atlas.backup contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Collection metadata stays complete: the action group lists every module."""
+"""Collection metadata stays complete: the action group lists every module, and one version number holds everywhere."""
 from __future__ import annotations
 
 import os
@@ -18,3 +18,13 @@ def test_action_group_lists_every_module():
     modules = sorted(name[:-3] for name in os.listdir(os.path.join(ROOT, 'plugins', 'modules')) if name.endswith('.py'))
     assert modules
     assert sorted(runtime['action_groups']['atlas']) == modules
+
+
+def test_one_version_number():
+    with open(os.path.join(ROOT, 'galaxy.yml'), encoding='utf-8') as handle:
+        version = yaml.safe_load(handle)['version']
+    with open(os.path.join(ROOT, 'plugins', 'module_utils', '_client.py'), encoding='utf-8') as handle:
+        client = handle.read()
+    assert f"COLLECTION_VERSION = '{version}'" in client  # the User-Agent names the release
+    with open(os.path.join(ROOT, 'changelogs', 'changelog.yaml'), encoding='utf-8') as handle:
+        assert version in yaml.safe_load(handle)['releases']
