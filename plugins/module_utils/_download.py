@@ -6,6 +6,7 @@
 """Shared-tier snapshot downloads: the tenant API and its Flex successor, download jobs, and the verified archive on disk."""
 from __future__ import annotations
 
+import contextlib
 import datetime
 import errno
 import hashlib
@@ -62,12 +63,20 @@ class DownloadApi:
             self.jobs = atlas.cluster_path('/backup/tenant/restores')
             self.request_path = atlas.cluster_path('/backup/tenant/download')
 
-    def call(self, method: str, path: str, body: dict | None = None) -> t.Any:
-        """One API call; a tenant call that meets the sunset raises TenantApiGone."""
+    def get(self, path: str) -> t.Any:
+        """GET one document; a tenant call that meets the sunset raises TenantApiGone."""
+        with self._sunset_is_gone():
+            return self.atlas.client.get(path, resource=self.resource)
+
+    def post(self, path: str, body: dict) -> t.Any:
+        """POST a request; a tenant call that meets the sunset raises TenantApiGone."""
+        with self._sunset_is_gone():
+            return self.atlas.client.post(path, body, resource=self.resource)
+
+    @contextlib.contextmanager
+    def _sunset_is_gone(self) -> t.Iterator[None]:
         try:
-            if method == 'GET':
-                return self.atlas.client.get(path, resource=self.resource)
-            return self.atlas.client.post(path, body or {}, resource=self.resource)
+            yield
         except AtlasApiError as err:
             if self.which == TENANT and is_sunset(err):
                 raise TenantApiGone(str(err)) from None
@@ -75,12 +84,8 @@ class DownloadApi:
 
     def list_all(self, path: str) -> list[dict[str, t.Any]]:
         """Every item, newest first by creation time (never by the API's order)."""
-        try:
+        with self._sunset_is_gone():
             return newest_first(self.atlas.client.list_all(path, resource=self.resource))
-        except AtlasApiError as err:
-            if self.which == TENANT and is_sunset(err):
-                raise TenantApiGone(str(err)) from None
-            raise
 
 
 def newest_completed(snapshots: list[dict[str, t.Any]]) -> dict[str, t.Any] | None:
@@ -130,7 +135,7 @@ class DownloadJobs:
                 self.atlas.fail(f'Cluster {name} has no completed snapshot to download yet.')
             return snap
         try:
-            snap = self.api.call('GET', f'{self.api.snapshots}/{snapshot_id}') or {}
+            snap = self.api.get(f'{self.api.snapshots}/{snapshot_id}') or {}
         except AtlasApiError as err:
             if is_missing(err, 'snapshot'):
                 self.atlas.fail(f'Snapshot {snapshot_id} does not exist in cluster {name} ({err.error_code}).', error_code=err.error_code)
@@ -151,7 +156,7 @@ class DownloadJobs:
                 raise err
             return self._adopt_concurrent(snapshot_id, err)
 
-        return post_without_duplicates(self.atlas, 'download job', lambda: self.api.call('POST', self.api.request_path, {'snapshotId': snapshot_id}),
+        return post_without_duplicates(self.atlas, 'download job', lambda: self.api.post(self.api.request_path, {'snapshotId': snapshot_id}),
                                        lambda: self._adopt(snapshot_id, known_ids), refused)
 
     def _adopt(self, snapshot_id: str, known_ids: set[str]) -> dict[str, t.Any] | None:
@@ -177,7 +182,7 @@ class DownloadJobs:
         job_id = job['id']
         if not job_ready(job):
             try:
-                job = wait_for(lambda: self.api.call('GET', f'{self.api.jobs}/{job_id}') or {}, job_ready,
+                job = wait_for(lambda: self.api.get(f'{self.api.jobs}/{job_id}') or {}, job_ready,
                                timeout=float(self.atlas.params['wait_timeout']), description=f'download job {job_id}',
                                on_transient=lambda err, delay: self.atlas.client.note_retry(err.reason(), delay))
             except WaitTimeout as timeout:

@@ -75,7 +75,7 @@ def retention_days(snapshot: dict[str, t.Any], now: datetime.datetime) -> int | 
     return int(round((expires - created).total_seconds() / DAY))
 
 
-def summary(snapshot: dict[str, t.Any] | None) -> dict[str, t.Any]:
+def diff_view(snapshot: dict[str, t.Any] | None) -> dict[str, t.Any]:
     """What --diff shows: identity, description, status and expiry, without links and sizes."""
     if not snapshot:
         return {}
@@ -93,10 +93,10 @@ class SnapshotOps:
         # One wait_timeout covers the whole task: waiting for a blocking snapshot, then for ours.
         self.deadline = time.monotonic() + float(atlas.params['wait_timeout'])
 
-    def list(self) -> list[dict[str, t.Any]]:
+    def list_snapshots(self) -> list[dict[str, t.Any]]:
         return list_snapshots(self.atlas, self.kind)
 
-    def get(self, snapshot_id: str) -> dict[str, t.Any] | None:
+    def read(self, snapshot_id: str) -> dict[str, t.Any] | None:
         return get_snapshot(self.atlas, self.kind, snapshot_id)
 
     def count_transient(self, err: AtlasApiError, delay: float) -> None:
@@ -140,7 +140,7 @@ class SnapshotOps:
             if err.error_code != 'UNFINISHED_ON_DEMAND_SNAPSHOT':
                 raise err
             self._wait_for_blocker(err, conflict_pauses)
-            known_ids.update(snap.get('id') for snap in self.list())  # the blocker is not ours to adopt
+            known_ids.update(snap.get('id') for snap in self.list_snapshots())  # the blocker is not ours to adopt
 
         try:
             return post_without_duplicates(self.atlas, 'snapshot', lambda: self.atlas.client.post(self.atlas.cluster_path('/backup/snapshots'), body),
@@ -149,14 +149,14 @@ class SnapshotOps:
             self.atlas.fail_api(f'take a snapshot of cluster {self.atlas.cluster_name}', err)
 
     def _adopt_new(self, description: str | None, known_ids: set[t.Any]) -> dict[str, t.Any] | None:
-        for snap in self.list():  # newest first
+        for snap in self.list_snapshots():  # newest first
             if snap.get('id') and snap['id'] not in known_ids and is_on_demand(snap) and snap.get('description') == description:
                 return snap
         return None
 
     def _wait_for_blocker(self, err: AtlasApiError, pauses: t.Iterator[float]) -> None:
         """Another on-demand snapshot is in flight: wait for it (with wait), else fail naming it, or naming the conflict."""
-        blockers = [snap for snap in self.list() if is_on_demand(snap) and is_unfinished(snap) and snap.get('id')]
+        blockers = [snap for snap in self.list_snapshots() if is_on_demand(snap) and is_unfinished(snap) and snap.get('id')]
         cluster = self.atlas.cluster_name
         if not self.atlas.params['wait']:
             if blockers:

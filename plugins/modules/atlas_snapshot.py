@@ -207,7 +207,7 @@ import typing as t
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import AtlasModule, snake_result
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import FAILED, created_time, normalized, status_of
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshot_ops import (
-    SnapshotOps, check_on_demand_capable, find_reusable_snapshot, is_on_demand, is_unfinished, retention_days, summary,
+    SnapshotOps, check_on_demand_capable, find_reusable_snapshot, is_on_demand, is_unfinished, retention_days, diff_view,
 )
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._time import iso
 
@@ -222,7 +222,7 @@ def shown(snapshot: dict) -> dict:
 def ensure_present(atlas: AtlasModule, ops: SnapshotOps) -> Result:
     """Reuse a matching on-demand snapshot (re-dated to retention_in_days when that differs), or take one; wait when asked."""
     params = atlas.params
-    snapshots = ops.list()
+    snapshots = ops.list_snapshots()
     found = find_reusable_snapshot(snapshots, params['description'], params['max_age'], atlas.client.now())
     if found is None:
         if params['retention_in_days'] is None:
@@ -258,7 +258,7 @@ def redate(atlas: AtlasModule, ops: SnapshotOps, snapshot: dict, days: int) -> R
     if retention_days(snapshot, atlas.client.now()) == days:
         return False, snapshot, snapshot
     if is_unfinished(snapshot):
-        snapshot = settle(atlas, ops, snapshot, f'change its retention to {days} days')
+        snapshot = wait_until_finished_or_fail(atlas, ops, snapshot, f'change its retention to {days} days')
         if retention_days(snapshot, atlas.client.now()) == days:
             return False, snapshot, snapshot
     if atlas.module.check_mode:
@@ -272,33 +272,33 @@ def ensure_absent(atlas: AtlasModule, ops: SnapshotOps) -> tuple[bool, list[dict
     """Delete the snapshot by id, or every on-demand snapshot with the description; never scheduled ones."""
     params = atlas.params
     if params['snapshot_id']:
-        found = ops.get(params['snapshot_id'])
+        found = ops.read(params['snapshot_id'])
         if found is not None and not is_on_demand(found):
             atlas.fail(f'Snapshot {found["id"]} of cluster {atlas.cluster_name} is a {found.get("snapshotType", "scheduled")} snapshot; '
                        'this module only deletes on-demand snapshots.')
         doomed = [found] if found else []
     else:
-        doomed = [snap for snap in ops.list() if is_on_demand(snap) and snap.get('description') == params['description']]
+        doomed = [snap for snap in ops.list_snapshots() if is_on_demand(snap) and snap.get('description') == params['description']]
     unfinished = [snap for snap in doomed if is_unfinished(snap)]
     if unfinished and not params['wait']:
         names = ', '.join(f'{snap["id"]} ({snap.get("status")})' for snap in unfinished)
         atlas.fail(f'Cannot delete: snapshot(s) {names} of cluster {atlas.cluster_name} are still running and Atlas cannot delete them '
                    'until they finish. Nothing was deleted. Set wait: true to wait for them, or run again later.')
     if not atlas.module.check_mode:
-        doomed = [settle(atlas, ops, snap, 'delete it') if is_unfinished(snap) else snap for snap in doomed]
+        doomed = [wait_until_finished_or_fail(atlas, ops, snap, 'delete it') if is_unfinished(snap) else snap for snap in doomed]
         for snap in doomed:
             ops.delete(snap['id'])
     return bool(doomed), doomed
 
 
 def existing_snapshot(atlas: AtlasModule, ops: SnapshotOps, snapshot_id: str) -> dict:
-    snapshot = ops.get(snapshot_id)
+    snapshot = ops.read(snapshot_id)
     if snapshot is None:
         atlas.fail(f'Snapshot {snapshot_id} does not exist in cluster {atlas.cluster_name} (SNAPSHOT_NOT_FOUND).')
     return snapshot
 
 
-def settle(atlas: AtlasModule, ops: SnapshotOps, snapshot: dict, purpose: str) -> dict:
+def wait_until_finished_or_fail(atlas: AtlasModule, ops: SnapshotOps, snapshot: dict, purpose: str) -> dict:
     """An unfinished snapshot: wait for it when allowed (not in check mode, which does not wait), else fail saying so."""
     if atlas.params['wait'] and atlas.module.check_mode:
         return snapshot
@@ -336,7 +336,7 @@ def run(atlas: AtlasModule) -> None:
         changed, before, after = ensure_retention(atlas, ops) if atlas.params['snapshot_id'] else ensure_present(atlas, ops)
         result['snapshot'] = shown(after) if after else {}
     if atlas.module._diff:
-        result['diff'] = {'before': summary(before), 'after': summary(after)}
+        result['diff'] = {'before': diff_view(before), 'after': diff_view(after)}
     atlas.exit(changed=changed, **result)
 
 

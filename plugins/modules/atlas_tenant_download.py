@@ -283,7 +283,7 @@ def probe_file_attributes(atlas: AtlasModule, dest: str) -> None:
     os.unlink(probe)
 
 
-def existing_file_result(atlas: AtlasModule, path: str) -> t.NoReturn:
+def exit_leaving_existing_file(atlas: AtlasModule, path: str) -> t.NoReturn:
     """dest is already there and force is off: leave it alone, request nothing."""
     args = atlas.module.load_file_common_arguments(atlas.params, path=path)
     changed = atlas.module.set_fs_attributes_if_different(args, False)
@@ -326,7 +326,7 @@ def run_on(atlas: AtlasModule, which: str) -> Obtained:
         snapshot = jobs.snapshot(atlas.params['snapshot_id'])
         path = target_path(atlas.params['dest'], snapshot['id'])
         if path and os.path.exists(path) and not atlas.params['force']:
-            existing_file_result(atlas, path)
+            exit_leaving_existing_file(atlas, path)
         job, known = jobs.find(snapshot['id'])
         changed = job is None
         if job is None and atlas.module.check_mode:
@@ -359,7 +359,7 @@ def run(atlas: AtlasModule) -> None:
         check_dest(atlas, params['dest'])
         known_target = target_path(params['dest'], params['snapshot_id'])
         if known_target and os.path.exists(known_target) and not params['force']:
-            existing_file_result(atlas, known_target)
+            exit_leaving_existing_file(atlas, known_target)
         if not atlas.module.check_mode:
             probe_file_attributes(atlas, params['dest'])
 

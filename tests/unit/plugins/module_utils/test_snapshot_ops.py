@@ -9,7 +9,7 @@ import datetime
 
 import pytest
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshot_ops import find_reusable_snapshot, retention_days, summary
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshot_ops import diff_view, find_reusable_snapshot, retention_days
 
 NOW = datetime.datetime(2026, 11, 22, 12, 0, tzinfo=datetime.timezone.utc)
 
@@ -51,7 +51,7 @@ def test_retention_days_rounds_expiry_minus_creation():
     assert retention_days({}, NOW) is None
 
 
-def test_summary_keeps_only_what_diff_needs():
+def test_diff_view_keeps_only_what_diff_needs():
     doc = snap('a', expiresAt='2026-11-29T00:00:00Z', links=[{'rel': 'self'}], storageSizeBytes=5)
-    assert summary(doc) == {'id': 'a', 'description': 'nightly', 'status': 'completed', 'expires_at': '2026-11-29T00:00:00Z'}
-    assert summary(None) == {}
+    assert diff_view(doc) == {'id': 'a', 'description': 'nightly', 'status': 'completed', 'expires_at': '2026-11-29T00:00:00Z'}
+    assert diff_view(None) == {}
