@@ -161,6 +161,17 @@ def stage_build(tally: Tally) -> str | None:
     return INSTALLED if ok else None
 
 
+def stage_static(tally: Tally) -> None:
+    """ruff (ruff.toml) on the Python code, and mypy on plugins/ as the package Ansible imports it."""
+    start = time.monotonic()
+    ruff_ok = run(['ruff', 'check', '--no-cache', 'plugins', 'tests', 'tools']) == 0
+    tally.add('ruff', 1 if ruff_ok else 0, 0 if ruff_ok else 1, seconds=time.monotonic() - start)
+    start = time.monotonic()
+    mypy_ok = run(['mypy', '--config-file', os.path.join(ROOT, 'mypy.ini'), '-p', 'ansible_collections.mongodb_atlas.backup.plugins'],
+                  cwd=BUILD) == 0
+    tally.add('mypy', 1 if mypy_ok else 0, 0 if mypy_ok else 1, seconds=time.monotonic() - start)
+
+
 def stage_lint(tally: Tally) -> None:
     """ansible-lint, production profile, offline, on the whole collection (docs/ examples and integration targets; see .ansible-lint)."""
     start = time.monotonic()
@@ -172,6 +183,7 @@ def main() -> int:
     os.makedirs(REPORTS, exist_ok=True)
     tally = Tally()
     copy_tree()
+    stage_static(tally)
     stage_pytest(tally, 'simulator', ['tests/atlas_simulator/tests'])
     stage_sanity(tally)
     stage_units(tally)

@@ -14,6 +14,9 @@ DEPS=(
   'responses>=0.25,<1'
   'ansible-lint>=25,<27'
   'antsibull-changelog>=0.30,<1'
+  'ruff>=0.6,<1'
+  'mypy>=1.10,<3'
+  'types-requests>=2.31'
 )
 
 if [ ! -x "$VENV/bin/python" ]; then

@@ -300,7 +300,7 @@ def error_from_exception(exc: BaseException, method: str, path: str, timeout: fl
     """(error, maybe_acted) for a request that got no usable HTTP response (any transport-level OSError included)."""
     if not isinstance(exc, RequestException):
         # Raised by the transport before any byte went out: a CA bundle that cannot be read, no file descriptors left...
-        reason = exc.strerror if getattr(exc, 'strerror', None) else str(exc)
+        reason = getattr(exc, 'strerror', None) or str(exc)
         return AtlasApiError(None, 'REQUEST_ERROR', scrub(f'could not send the request: {reason}')[:DETAIL_LIMIT], method, path), False
     code, maybe_acted = classify_exception(exc)
     detail = describe_tls_error(exc) if code == 'TLS_ERROR' else describe_network_error(exc, timeout=timeout)
@@ -520,7 +520,6 @@ class AtlasClient:
         request from the bytes already written, up to `retries` times and only while the link is valid (link_expires,
         judged on Atlas's clock); the hash and observers see one continuous stream. Errors never show the URL's query.
         """
-        path = strip_query(url)
         session = requests.Session()  # a separate session: storage services reject (and must never see) Atlas auth
         session.auth = _NoCredentials()
         session.headers['User-Agent'] = USER_AGENT
