@@ -97,6 +97,18 @@ def check_ca_path(path: str) -> str | None:
     return None
 
 
+class TaskError(Exception):
+    """The task cannot succeed: raised wherever that is found, turned into fail_json once, by AtlasModule.run in main().
+
+    result carries extra result fields (error_code, job_id, snapshot ...) for the failure.
+    """
+
+    def __init__(self, msg: str, **result: t.Any) -> None:
+        super().__init__(msg)
+        self.msg = msg
+        self.result = result
+
+
 class ClusterInfo(t.NamedTuple):
     """What the modules need to know about a cluster."""
 
@@ -242,17 +254,19 @@ class AtlasModule:
         self.module.fail_json(msg=msg, **result)
         raise AssertionError('unreachable')  # fail_json exits; this keeps type checkers honest
 
-    def fail_api(self, action: str, err: AtlasApiError, **kwargs: t.Any) -> t.NoReturn:
-        """Fail the task with an actionable message for an Atlas error."""
-        self.fail(explain_error(action, err, self.group_id, self.cluster_name),
-                  status=err.status, error_code=err.error_code, **kwargs)
+    def api_error(self, action: str, err: AtlasApiError) -> TaskError:
+        """The TaskError to raise for an Atlas error: an actionable message, with its status and errorCode."""
+        return TaskError(explain_error(action, err, self.group_id, self.cluster_name), status=err.status, error_code=err.error_code)
 
     def run(self, body: t.Callable[[], t.Any]) -> None:
         """Run the module's body; an error nobody foresaw still ends as one clear failure, never a traceback."""
         try:
             body()
+        except TaskError as err:
+            self.fail(err.msg, **err.result)
         except AtlasApiError as err:
-            self.fail_api(f'work with cluster {self.cluster_name}', err)
+            error = self.api_error(f'work with cluster {self.cluster_name}', err)
+            self.fail(error.msg, **error.result)
         except Exception as exc:  # pylint: disable=broad-exception-caught
             message = scrub(' '.join(str(exc).split()))[:300] or 'no detail'
             self.fail(f'Unexpected {exc.__class__.__name__} in {self.module._name}: {message}. This is a bug in mongodb_atlas.backup; '
@@ -272,7 +286,7 @@ class AtlasModule:
         except AtlasApiError as err:
             if err.error_code == 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API':
                 return ClusterInfo(self.cluster_name, FLEX, None, True)
-            self.fail_api(f'read cluster {self.cluster_name}', err)
+            raise self.api_error(f'read cluster {self.cluster_name}', err) from None
         info = cluster_kind_from_description(doc)
         return info._replace(name=info.name or self.cluster_name)
 

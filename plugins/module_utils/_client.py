@@ -462,6 +462,10 @@ class AtlasClient:
         self.retry_seconds += delay
         self.retry_reasons[reason] = self.retry_reasons.get(reason, 0) + 1
 
+    def count_transient(self, error: AtlasApiError, delay: float) -> None:
+        """A waiter's on_transient hook: a poll that met a transient error counts as a retry too."""
+        self.note_retry(error.reason(), delay)
+
     def retry_summary(self) -> str:
         """'3 retries (HTTP 429 RATE_LIMITED_TOKEN_BUCKET x2, HTTP 503 x1), 14 s spent waiting' for one warning."""
         reasons = ', '.join(f'{reason} x{count}' for reason, count in sorted(self.retry_reasons.items(), key=lambda item: -item[1]))

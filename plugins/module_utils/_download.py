@@ -18,7 +18,7 @@ import time
 import typing as t
 import zlib
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import FLEX, TENANT, AtlasModule, is_missing
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import FLEX, TENANT, AtlasModule, TaskError, is_missing
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasApiError, WriteFailed
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import (
     COMPLETED, FAILED, UNFINISHED, expires_of, expires_time, newest, newest_first, status_of,
@@ -132,16 +132,16 @@ class DownloadJobs:
         if snapshot_id is None:
             snap = newest_completed(self.api.list_all(self.api.snapshots))
             if snap is None:
-                self.atlas.fail(f'Cluster {name} has no completed snapshot to download yet.')
+                raise TaskError(f'Cluster {name} has no completed snapshot to download yet.')
             return snap
         try:
             snap = self.api.get(f'{self.api.snapshots}/{snapshot_id}') or {}
         except AtlasApiError as err:
             if is_missing(err, 'snapshot'):
-                self.atlas.fail(f'Snapshot {snapshot_id} does not exist in cluster {name} ({err.error_code}).', error_code=err.error_code)
+                raise TaskError(f'Snapshot {snapshot_id} does not exist in cluster {name} ({err.error_code}).', error_code=err.error_code) from None
             raise
         if status_of(snap) != COMPLETED:
-            self.atlas.fail(f'Snapshot {snapshot_id} of cluster {name} is {snap.get("status")}, not completed; '
+            raise TaskError(f'Snapshot {snapshot_id} of cluster {name} is {snap.get("status")}, not completed; '
                             'only completed snapshots can be downloaded. Run again once it has completed.')
         return dict(snap, id=snap.get('id') or snapshot_id)
 
@@ -173,7 +173,7 @@ class DownloadJobs:
         for job in self.api.list_all(self.api.jobs):
             if usable_job(job, snapshot_id, now):
                 return job
-        self.atlas.fail(f'Atlas refused a new download of snapshot {snapshot_id} because another one is under way '
+        raise TaskError(f'Atlas refused a new download of snapshot {snapshot_id} because another one is under way '
                         f'({err.error_code}), but no job for it is in flight or has a link valid for at least '
                         f'{int(REUSE_MARGIN.total_seconds() // 60)} more minutes. Run again in a few minutes.', error_code=err.error_code)
 
@@ -184,13 +184,13 @@ class DownloadJobs:
             try:
                 job = wait_for(lambda: self.api.get(f'{self.api.jobs}/{job_id}') or {}, job_ready,
                                timeout=float(self.atlas.params['wait_timeout']), description=f'download job {job_id}',
-                               on_transient=lambda err, delay: self.atlas.client.note_retry(err.reason(), delay))
+                               on_transient=self.atlas.client.count_transient)
             except WaitTimeout as timeout:
                 last = timeout.last_value or job
-                self.atlas.fail(f'Timed out (wait_timeout {self.atlas.params["wait_timeout"]} s) waiting for download job {job_id} of snapshot '
-                                f'{job.get("snapshotId")}; its last status was {last.get("status")}.', job_id=job_id, last_status=last.get('status'))
+                raise TaskError(f'Timed out (wait_timeout {self.atlas.params["wait_timeout"]} s) waiting for download job {job_id} of snapshot '
+                                f'{job.get("snapshotId")}; its last status was {last.get("status")}.', job_id=job_id, last_status=last.get('status')) from None
         if status_of(job) == FAILED:
-            self.atlas.fail(f'Download job {job_id} for snapshot {job.get("snapshotId")} of cluster {self.atlas.cluster_name} FAILED on Atlas; '
+            raise TaskError(f'Download job {job_id} for snapshot {job.get("snapshotId")} of cluster {self.atlas.cluster_name} FAILED on Atlas; '
                             'run the task again to request a new one.', job_id=job_id)
         return dict(job, id=job.get('id') or job_id)
 

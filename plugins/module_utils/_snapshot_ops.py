@@ -10,7 +10,7 @@ import datetime
 import time
 import typing as t
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import FLEX, NO_BACKUP, TENANT, AtlasModule, is_missing
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import FLEX, NO_BACKUP, TENANT, AtlasModule, TaskError, is_missing
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasApiError
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import (
     COMPLETED, IN_PROGRESS, QUEUED, UNFINISHED, created_of, created_time, expires_time, newest_first, status_of,
@@ -35,12 +35,12 @@ def check_on_demand_capable(atlas: AtlasModule, kind: str, tier: str | None) -> 
     """Flex, tenant and M0 clusters cannot take on-demand snapshots: fail before any write, saying what to use instead."""
     if kind in (FLEX, TENANT):
         label = 'a Flex cluster' if kind == FLEX else f'a shared-tier {tier} cluster'
-        atlas.fail(f'Cluster {atlas.cluster_name} is {label}, which takes one automatic snapshot a day and cannot take on-demand snapshots. '
-                   'Use mongodb_atlas.backup.atlas_snapshot_info to list its snapshots and mongodb_atlas.backup.atlas_tenant_download '
-                   'to download one.')
+        raise TaskError(f'Cluster {atlas.cluster_name} is {label}, which takes one automatic snapshot a day and cannot take on-demand snapshots. '
+                        'Use mongodb_atlas.backup.atlas_snapshot_info to list its snapshots and mongodb_atlas.backup.atlas_tenant_download '
+                        'to download one.')
     if kind == NO_BACKUP:
-        atlas.fail(f'Cluster {atlas.cluster_name} is a free {tier} cluster, which has no backups. '
-                   'Upgrade it to a dedicated tier (M10 or larger) or to Flex to get snapshots.')
+        raise TaskError(f'Cluster {atlas.cluster_name} is a free {tier} cluster, which has no backups. '
+                        'Upgrade it to a dedicated tier (M10 or larger) or to Flex to get snapshots.')
 
 
 def find_reusable_snapshot(snapshots: list[dict[str, t.Any]], description: str | None, max_age: int | None,
@@ -99,9 +99,6 @@ class SnapshotOps:
     def read(self, snapshot_id: str) -> dict[str, t.Any] | None:
         return get_snapshot(self.atlas, self.kind, snapshot_id)
 
-    def count_transient(self, err: AtlasApiError, delay: float) -> None:
-        self.atlas.client.note_retry(err.reason(), delay)
-
     def wait_until_finished(self, snapshot: dict[str, t.Any], why: str) -> dict[str, t.Any]:
         """Poll until the snapshot is completed or failed; fail the task on timeout or if it disappears."""
         snapshot_id = snapshot['id']
@@ -109,19 +106,19 @@ class SnapshotOps:
         def fetch() -> dict[str, t.Any]:
             current = read_snapshot(self.atlas, self.kind, snapshot_id)
             if current is None:
-                self.atlas.fail(f'Snapshot {snapshot_id} of cluster {self.atlas.cluster_name} disappeared while waiting for it {why}.')
+                raise TaskError(f'Snapshot {snapshot_id} of cluster {self.atlas.cluster_name} disappeared while waiting for it {why}.')
             return current
 
         try:
             return wait_for(fetch, lambda snap: not is_unfinished(snap), timeout=max(self.deadline - time.monotonic(), 0.0),
-                            description=f'snapshot {snapshot_id}', on_transient=self.count_transient, clock=time.monotonic, sleep=time.sleep)
+                            description=f'snapshot {snapshot_id}', on_transient=self.atlas.client.count_transient, clock=time.monotonic, sleep=time.sleep)
         except AtlasApiError as err:
-            self.atlas.fail_api(f'read snapshot {snapshot_id} of cluster {self.atlas.cluster_name}', err)
+            raise self.atlas.api_error(f'read snapshot {snapshot_id} of cluster {self.atlas.cluster_name}', err) from None
         except WaitTimeout as timeout:
             last = timeout.last_value or snapshot
-            self.atlas.fail(f'Timed out (wait_timeout {self.atlas.params["wait_timeout"]} s) waiting for snapshot {snapshot_id} of cluster '
+            raise TaskError(f'Timed out (wait_timeout {self.atlas.params["wait_timeout"]} s) waiting for snapshot {snapshot_id} of cluster '
                             f'{self.atlas.cluster_name} {why}; its last status was {last.get("status")}.', snapshot_id=snapshot_id,
-                            last_status=last.get('status'))
+                            last_status=last.get('status')) from None
 
     def take(self, description: str | None, retention: int, known: list[dict[str, t.Any]]) -> dict[str, t.Any]:
         """POST one snapshot. After an ambiguous failure, re-read and adopt the snapshot Atlas did take; never a duplicate.
@@ -146,7 +143,7 @@ class SnapshotOps:
             return post_without_duplicates(self.atlas, 'snapshot', lambda: self.atlas.client.post(self.atlas.cluster_path('/backup/snapshots'), body),
                                            lambda: self._adopt_new(description, known_ids), refused)
         except AtlasApiError as err:
-            self.atlas.fail_api(f'take a snapshot of cluster {self.atlas.cluster_name}', err)
+            raise self.atlas.api_error(f'take a snapshot of cluster {self.atlas.cluster_name}', err) from None
 
     def _adopt_new(self, description: str | None, known_ids: set[t.Any]) -> dict[str, t.Any] | None:
         for snap in self.list_snapshots():  # newest first
@@ -162,10 +159,10 @@ class SnapshotOps:
             if blockers:
                 blocker = blockers[0]
                 name = f'{blocker["id"]} ({blocker.get("description") or "no description"}, {blocker.get("status")})'
-                self.atlas.fail(f'Cannot take a snapshot of cluster {cluster}: another on-demand snapshot is queued or in progress: '
+                raise TaskError(f'Cannot take a snapshot of cluster {cluster}: another on-demand snapshot is queued or in progress: '
                                 f'{name}. Run again once it has finished, or set wait: true to wait for it ({err.error_code}).',
                                 error_code=err.error_code, blocking_snapshot_id=blocker['id'])
-            self.atlas.fail(f'Cannot take a snapshot of cluster {cluster}: Atlas says another on-demand snapshot is queued or in progress, '
+            raise TaskError(f'Cannot take a snapshot of cluster {cluster}: Atlas says another on-demand snapshot is queued or in progress, '
                             f'though none is listed yet. Run again later, or set wait: true to wait for it ({err.error_code}).',
                             error_code=err.error_code)
         if blockers:
@@ -174,11 +171,11 @@ class SnapshotOps:
         # Atlas knows of a blocker its list does not show (yet, or any more): ask again on the waiter's schedule.
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
-            self.atlas.fail(f'Timed out (wait_timeout {self.atlas.params["wait_timeout"]} s) waiting to take a snapshot of cluster {cluster}: '
+            raise TaskError(f'Timed out (wait_timeout {self.atlas.params["wait_timeout"]} s) waiting to take a snapshot of cluster {cluster}: '
                             f'Atlas kept answering that another on-demand snapshot is queued or in progress ({err.error_code}).',
                             error_code=err.error_code)
         pause = min(next(pauses), remaining)
-        self.atlas.client.note_retry(f'HTTP {err.status} {err.error_code}', pause)
+        self.atlas.client.note_retry(err.reason(), pause)
         time.sleep(pause)
 
     def set_retention(self, snapshot_id: str, days: int) -> dict[str, t.Any]:
@@ -187,7 +184,7 @@ class SnapshotOps:
             updated = self.atlas.client.patch(self.atlas.cluster_path(f'/backup/snapshots/{snapshot_id}'),
                                               {'retentionUnit': 'DAYS', 'retentionValue': days}) or {}
         except AtlasApiError as err:
-            self.atlas.fail_api(f'change the retention of snapshot {snapshot_id}', err)
+            raise self.atlas.api_error(f'change the retention of snapshot {snapshot_id}', err) from None
         self.atlas.wrote_to_atlas()
         return updated
 
@@ -197,5 +194,5 @@ class SnapshotOps:
         except AtlasApiError as err:
             if is_missing(err, 'snapshot'):
                 return  # already gone: the goal is met, exactly as a read would have said
-            self.atlas.fail_api(f'delete snapshot {snapshot_id}', err)
+            raise self.atlas.api_error(f'delete snapshot {snapshot_id}', err) from None
         self.atlas.wrote_to_atlas()

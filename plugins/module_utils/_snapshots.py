@@ -41,7 +41,7 @@ def list_snapshots(atlas: AtlasModule, kind: str) -> list[dict[str, t.Any]]:
     try:
         return newest_first(atlas.client.list_all(api.list_path, resource=api.resource))
     except AtlasApiError as err:
-        atlas.fail_api(f'list the snapshots of cluster {atlas.cluster_name}', err)
+        raise atlas.api_error(f'list the snapshots of cluster {atlas.cluster_name}', err) from None
 
 
 def read_snapshot(atlas: AtlasModule, kind: str, snapshot_id: str) -> dict[str, t.Any] | None:
@@ -60,7 +60,7 @@ def get_snapshot(atlas: AtlasModule, kind: str, snapshot_id: str) -> dict[str, t
     try:
         return read_snapshot(atlas, kind, snapshot_id)
     except AtlasApiError as err:
-        atlas.fail_api(f'read snapshot {snapshot_id} of cluster {atlas.cluster_name}', err)
+        raise atlas.api_error(f'read snapshot {snapshot_id} of cluster {atlas.cluster_name}', err) from None
 
 
 def snapshot_type(snapshot: dict[str, t.Any]) -> str:

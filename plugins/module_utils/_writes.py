@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import AtlasModule
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import AtlasModule, TaskError
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasAmbiguousWriteError, AtlasApiError
 
 Doc = t.Dict[str, t.Any]
@@ -50,6 +50,6 @@ def post_without_duplicates(atlas: AtlasModule, what: str, post: t.Callable[[], 
             return answer
         adopted = find_new()
         if adopted is None:
-            atlas.fail(f'Atlas accepted the {what} request for cluster {atlas.cluster_name} but answered without an id, and no new '
-                       f'{what} is listed yet. Run the task again: it picks up the {what} once Atlas lists it, without a second one.')
+            raise TaskError(f'Atlas accepted the {what} request for cluster {atlas.cluster_name} but answered without an id, and no new '
+                            f'{what} is listed yet. Run the task again: it picks up the {what} once Atlas lists it, without a second one.')
         return adopted

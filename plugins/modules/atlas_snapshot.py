@@ -204,7 +204,7 @@ deleted:
 import datetime
 import typing as t
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import AtlasModule, snake_result
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import AtlasModule, TaskError, snake_result
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import FAILED, created_time, normalized, status_of
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshot_ops import (
     SnapshotOps, check_on_demand_capable, find_reusable_snapshot, is_on_demand, is_unfinished, retention_days, diff_view,
@@ -226,8 +226,8 @@ def ensure_present(atlas: AtlasModule, ops: SnapshotOps) -> Result:
     found = find_reusable_snapshot(snapshots, params['description'], params['max_age'], atlas.client.now())
     if found is None:
         if params['retention_in_days'] is None:
-            atlas.fail(f'No on-demand snapshot of cluster {atlas.cluster_name} matches description {params["description"]!r}'
-                       f'{" and max_age" if params["max_age"] is not None else ""}, and retention_in_days is required to take one.')
+            raise TaskError(f'No on-demand snapshot of cluster {atlas.cluster_name} matches description {params["description"]!r}'
+                            f'{" and max_age" if params["max_age"] is not None else ""}, and retention_in_days is required to take one.')
         if atlas.module.check_mode:
             expires = atlas.client.now() + datetime.timedelta(days=params['retention_in_days'])
             return True, None, {'description': params['description'], 'status': 'queued', 'snapshotType': 'onDemand', 'expiresAt': iso(expires)}
@@ -238,7 +238,7 @@ def ensure_present(atlas: AtlasModule, ops: SnapshotOps) -> Result:
     if params['wait'] and not atlas.module.check_mode and is_unfinished(found):
         found = ops.wait_until_finished(found, 'to complete')
     if status_of(found) == FAILED:
-        atlas.fail(f'Snapshot {found["id"]} of cluster {atlas.cluster_name} failed.', snapshot=shown(found))
+        raise TaskError(f'Snapshot {found["id"]} of cluster {atlas.cluster_name} failed.', snapshot=shown(found))
     if before is not None and params['retention_in_days'] is not None:
         return redate(atlas, ops, found, params['retention_in_days'])
     return before is None, before, found
@@ -274,16 +274,16 @@ def ensure_absent(atlas: AtlasModule, ops: SnapshotOps) -> tuple[bool, list[dict
     if params['snapshot_id']:
         found = ops.read(params['snapshot_id'])
         if found is not None and not is_on_demand(found):
-            atlas.fail(f'Snapshot {found["id"]} of cluster {atlas.cluster_name} is a {found.get("snapshotType", "scheduled")} snapshot; '
-                       'this module only deletes on-demand snapshots.')
+            raise TaskError(f'Snapshot {found["id"]} of cluster {atlas.cluster_name} is a {found.get("snapshotType", "scheduled")} snapshot; '
+                            'this module only deletes on-demand snapshots.')
         doomed = [found] if found else []
     else:
         doomed = [snap for snap in ops.list_snapshots() if is_on_demand(snap) and snap.get('description') == params['description']]
     unfinished = [snap for snap in doomed if is_unfinished(snap)]
     if unfinished and not params['wait']:
         names = ', '.join(f'{snap["id"]} ({snap.get("status")})' for snap in unfinished)
-        atlas.fail(f'Cannot delete: snapshot(s) {names} of cluster {atlas.cluster_name} are still running and Atlas cannot delete them '
-                   'until they finish. Nothing was deleted. Set wait: true to wait for them, or run again later.')
+        raise TaskError(f'Cannot delete: snapshot(s) {names} of cluster {atlas.cluster_name} are still running and Atlas cannot delete them '
+                        'until they finish. Nothing was deleted. Set wait: true to wait for them, or run again later.')
     if not atlas.module.check_mode:
         doomed = [wait_until_finished_or_fail(atlas, ops, snap, 'delete it') if is_unfinished(snap) else snap for snap in doomed]
         for snap in doomed:
@@ -294,7 +294,7 @@ def ensure_absent(atlas: AtlasModule, ops: SnapshotOps) -> tuple[bool, list[dict
 def existing_snapshot(atlas: AtlasModule, ops: SnapshotOps, snapshot_id: str) -> dict:
     snapshot = ops.read(snapshot_id)
     if snapshot is None:
-        atlas.fail(f'Snapshot {snapshot_id} does not exist in cluster {atlas.cluster_name} (SNAPSHOT_NOT_FOUND).')
+        raise TaskError(f'Snapshot {snapshot_id} does not exist in cluster {atlas.cluster_name} (SNAPSHOT_NOT_FOUND).')
     return snapshot
 
 
@@ -303,8 +303,8 @@ def wait_until_finished_or_fail(atlas: AtlasModule, ops: SnapshotOps, snapshot: 
     if atlas.params['wait'] and atlas.module.check_mode:
         return snapshot
     if not atlas.params['wait']:
-        atlas.fail(f'Snapshot {snapshot["id"]} of cluster {atlas.cluster_name} is still {snapshot.get("status")}; '
-                   f'Atlas cannot {purpose} until it finishes. Set wait: true to wait for it, or run again later.')
+        raise TaskError(f'Snapshot {snapshot["id"]} of cluster {atlas.cluster_name} is still {snapshot.get("status")}; '
+                        f'Atlas cannot {purpose} until it finishes. Set wait: true to wait for it, or run again later.')
     return ops.wait_until_finished(snapshot, f'to finish so as to {purpose}')
 
 
@@ -314,11 +314,11 @@ def check_params(atlas: AtlasModule) -> None:
     atlas.check_id('snapshot_id', params['snapshot_id'])
     for option, minimum in (('retention_in_days', 1), ('max_age', 0), ('wait_timeout', 0)):
         if params[option] is not None and params[option] < minimum:
-            atlas.fail(f'{option} must be at least {minimum}, got {params[option]}.')
+            raise TaskError(f'{option} must be at least {minimum}, got {params[option]}.')
     if params['state'] == 'absent' and not (params['snapshot_id'] or params['description'] is not None):
-        atlas.fail('state=absent needs snapshot_id (one snapshot) or description (every on-demand snapshot with it).')
+        raise TaskError('state=absent needs snapshot_id (one snapshot) or description (every on-demand snapshot with it).')
     if params['state'] == 'present' and not (params['snapshot_id'] or params['description'] is not None):
-        atlas.fail('state=present needs description (to find or take the snapshot) or snapshot_id (to re-date one).')
+        raise TaskError('state=present needs description (to find or take the snapshot) or snapshot_id (to re-date one).')
 
 
 def run(atlas: AtlasModule) -> None:

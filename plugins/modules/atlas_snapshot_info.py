@@ -183,7 +183,7 @@ snapshots:
       storage_size_bytes: 104857600
 """
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import NO_BACKUP, AtlasModule, snake_result
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import NO_BACKUP, AtlasModule, TaskError, snake_result
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import normalized
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshots import filter_snapshots, get_snapshot, list_snapshots
 
@@ -202,8 +202,8 @@ def run(atlas: AtlasModule) -> None:
     atlas.check_id('snapshot_id', params['snapshot_id'])
     cluster = atlas.get_cluster()
     if cluster.kind == NO_BACKUP:
-        atlas.fail(f'Cluster {cluster.name} is a free {cluster.tier} cluster, which has no backup snapshots. '
-                   'Snapshots exist for dedicated (M10 and up), Flex and legacy M2/M5 clusters.')
+        raise TaskError(f'Cluster {cluster.name} is a free {cluster.tier} cluster, which has no backup snapshots. '
+                        'Snapshots exist for dedicated (M10 and up), Flex and legacy M2/M5 clusters.')
     snapshots = filter_snapshots(read_snapshots(atlas, cluster.kind), params['status'], params['snapshot_type'], params['description'])
     atlas.exit(changed=False, cluster_kind=cluster.kind, snapshots=[snake_result(normalized(snap)) for snap in snapshots])
 

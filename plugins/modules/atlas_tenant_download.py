@@ -224,7 +224,7 @@ import os
 import tempfile
 import typing as t
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import FLEX, NO_BACKUP, TENANT, AtlasModule, snake_result
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import FLEX, NO_BACKUP, TENANT, AtlasModule, TaskError, snake_result
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasApiError
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._download import (
     DownloadApi, DownloadFailed, DownloadJobs, TenantApiGone, fetch_archive, sha256_of,
@@ -235,17 +235,22 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._time import 
 ARCHIVE_MODE = 0o600  # archives hold a whole database: private unless mode says otherwise
 
 
+def names_directory(dest: str) -> bool:
+    """dest is an existing directory, or a path ending in / (a directory an earlier task may still create)."""
+    return os.path.isdir(dest) or dest.endswith(os.sep)
+
+
 def target_path(dest: str | None, snapshot_id: str | None) -> str | None:
     """The file to write: dest itself, or <snapshot_id>.tgz inside a directory (None until the snapshot is known)."""
     if dest is None:
         return None
-    if os.path.isdir(dest) or dest.endswith(os.sep):
+    if names_directory(dest):
         return os.path.join(dest, f'{snapshot_id}.tgz') if snapshot_id else None
     return dest
 
 
 def dest_directory(dest: str) -> str:
-    return dest if (os.path.isdir(dest) or dest.endswith(os.sep)) else (os.path.dirname(dest) or '.')
+    return dest if names_directory(dest) else (os.path.dirname(dest) or '.')
 
 
 def check_dest(atlas: AtlasModule, dest: str) -> None:
@@ -259,9 +264,9 @@ def check_dest(atlas: AtlasModule, dest: str) -> None:
             atlas.module.warn(f'The directory for dest, {directory}, does not exist yet. Check mode assumes an earlier task creates it; '
                               'a real run fails if it still does not exist.')
             return
-        atlas.fail(f'The directory for dest, {directory}, does not exist (or is not a directory). Create it first.')
+        raise TaskError(f'The directory for dest, {directory}, does not exist (or is not a directory). Create it first.')
     if not os.access(directory, os.W_OK | os.X_OK):
-        atlas.fail(f'The directory for dest, {directory}, is not writable by this user.')
+        raise TaskError(f'The directory for dest, {directory}, is not writable by this user.')
 
 
 def file_args(atlas: AtlasModule, path: str) -> dict[str, t.Any]:
@@ -296,11 +301,11 @@ def choose_api(atlas: AtlasModule) -> str:
     forced = atlas.params['download_api']
     cluster = atlas.get_cluster()
     if cluster.kind == NO_BACKUP:
-        atlas.fail(f'Cluster {atlas.cluster_name} is a free {cluster.tier} cluster, which has no backups to download.')
+        raise TaskError(f'Cluster {atlas.cluster_name} is a free {cluster.tier} cluster, which has no backups to download.')
     if cluster.kind not in (FLEX, TENANT):
-        atlas.fail(f'Cluster {atlas.cluster_name} is a dedicated {cluster.tier} cluster; its backups are cloud backup snapshots. '
-                   'Use mongodb_atlas.backup.atlas_snapshot to take one, and an Atlas restore job with delivery type download '
-                   'to export it. This module serves Flex and legacy M2/M5 clusters.')
+        raise TaskError(f'Cluster {atlas.cluster_name} is a dedicated {cluster.tier} cluster; its backups are cloud backup snapshots. '
+                        'Use mongodb_atlas.backup.atlas_snapshot to take one, and an Atlas restore job with delivery type download '
+                        'to export it. This module serves Flex and legacy M2/M5 clusters.')
     return cluster.kind if forced == 'auto' else forced
 
 
@@ -314,8 +319,8 @@ def obtain_job(atlas: AtlasModule, which: str) -> Obtained:
         return run_on(atlas, which)
     except TenantApiGone:
         if atlas.params['download_api'] == 'tenant':
-            atlas.fail('The tenant (M2/M5) backup API answered as removed: Atlas retired it on 2026-01-22 and every M2/M5 cluster '
-                       'is now a Flex cluster. Use download_api: auto or flex.')
+            raise TaskError('The tenant (M2/M5) backup API answered as removed: Atlas retired it on 2026-01-22 and every M2/M5 cluster '
+                            'is now a Flex cluster. Use download_api: auto or flex.') from None
         atlas.module.warn('The tenant backup API is gone (retired 2026-01-22); using the Flex API.')
         return run_on(atlas, FLEX)
 
@@ -337,7 +342,7 @@ def run_on(atlas: AtlasModule, which: str) -> Obtained:
             job = jobs.wait(job)
         return which, snapshot, job, changed
     except AtlasApiError as err:
-        atlas.fail_api(f'get a download of a snapshot of cluster {atlas.cluster_name}', err)
+        raise atlas.api_error(f'get a download of a snapshot of cluster {atlas.cluster_name}', err) from None
 
 
 def shown_job(job: dict, with_link: bool) -> dict[str, t.Any]:
@@ -352,10 +357,10 @@ def run(atlas: AtlasModule) -> None:
     params = atlas.params
     atlas.check_id('snapshot_id', params['snapshot_id'])
     if params['wait_timeout'] < 0:
-        atlas.fail(f'wait_timeout must be 0 or more, got {params["wait_timeout"]}.')
+        raise TaskError(f'wait_timeout must be 0 or more, got {params["wait_timeout"]}.')
     if params['dest']:
         if not params['wait']:
-            atlas.fail('dest needs wait: true, since the archive can only be downloaded once its link is ready.')
+            raise TaskError('dest needs wait: true, since the archive can only be downloaded once its link is ready.')
         check_dest(atlas, params['dest'])
         known_target = target_path(params['dest'], params['snapshot_id'])
         if known_target and os.path.exists(known_target) and not params['force']:
@@ -394,8 +399,8 @@ def save_archive(atlas: AtlasModule, job: dict, path: str, result: dict[str, t.A
         fetched = fetch_archive(atlas, job['snapshotUrl'], path, atlas.params['validate_archive'], link_expires=expires_time(job),
                                 on_temp=prepare)
     except DownloadFailed as failure:
-        atlas.fail(f'Failed to download snapshot {job.get("snapshotId")} of cluster {atlas.cluster_name}: {failure}. '
-                   f'{path} was left as it was. Re-running the task requests a fresh download link.', job_id=job.get('id'))
+        raise TaskError(f'Failed to download snapshot {job.get("snapshotId")} of cluster {atlas.cluster_name}: {failure}. '
+                        f'{path} was left as it was. Re-running the task requests a fresh download link.', job_id=job.get('id')) from None
     atlas.module.atomic_move(fetched['temp'], path)
     # atomic_move gives a replaced file's attributes to the new one; the task's (or 0600) win.
     atlas.module.set_fs_attributes_if_different(file_args(atlas, path), False)

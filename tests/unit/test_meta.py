@@ -28,3 +28,15 @@ def test_one_version_number():
     assert f"COLLECTION_VERSION = '{version}'" in client  # the User-Agent names the release
     with open(os.path.join(ROOT, 'changelogs', 'changelog.yaml'), encoding='utf-8') as handle:
         assert version in yaml.safe_load(handle)['releases']
+
+
+def test_module_utils_raise_and_only_main_ends_the_task():
+    """Below the module base, code raises TaskError (or AtlasApiError); AtlasModule.run in each main() fails once."""
+    folder = os.path.join(ROOT, 'plugins', 'module_utils')
+    enders = ('.fail(', 'fail_api(', 'fail_json(', 'exit_json(', '.exit(')
+    offenders = []
+    for name in sorted(os.listdir(folder)):
+        if name.endswith('.py') and name != '_base.py':
+            with open(os.path.join(folder, name), encoding='utf-8') as handle:
+                offenders += [f'{name}:{number}' for number, line in enumerate(handle, 1) if any(ender in line for ender in enders)]
+    assert offenders == []

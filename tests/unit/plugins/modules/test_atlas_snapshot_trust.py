@@ -59,12 +59,18 @@ def args(**extra):
 
 
 # ---------------------------------------------------------------- item 6: a conflict nobody lists
-@responses.activate
-def test_conflict_without_wait_and_no_visible_blocker_fails_at_once(run_module, monkeypatch):
+def conflict_without_a_listed_blocker(monkeypatch):
+    """Every POST is refused with UNFINISHED_ON_DEMAND_SNAPSHOT, and the list never shows the blocker."""
     clock = FakeClock(monkeypatch)
     cluster()
     snapshots([])
     responses.add(responses.POST, SNAPS, status=400, json=CONFLICT)
+    return clock
+
+
+@responses.activate
+def test_conflict_without_wait_and_no_visible_blocker_fails_at_once(run_module, monkeypatch):
+    clock = conflict_without_a_listed_blocker(monkeypatch)
     result = run_module(atlas_snapshot.main, args())
     assert result['failed'] is True and 'UNFINISHED_ON_DEMAND_SNAPSHOT' in result['msg'] and 'wait: true' in result['msg']
     assert len(calls('POST')) == 1 and clock.sleeps == []
@@ -73,10 +79,7 @@ def test_conflict_without_wait_and_no_visible_blocker_fails_at_once(run_module, 
 
 @responses.activate
 def test_conflict_with_wait_asks_again_on_the_waiter_schedule_until_wait_timeout(run_module, monkeypatch):
-    clock = FakeClock(monkeypatch)
-    cluster()
-    snapshots([])
-    responses.add(responses.POST, SNAPS, status=400, json=CONFLICT)
+    clock = conflict_without_a_listed_blocker(monkeypatch)
     result = run_module(atlas_snapshot.main, args(wait=True, wait_timeout=10))
     assert result['failed'] is True and 'Timed out' in result['msg'] and 'UNFINISHED_ON_DEMAND_SNAPSHOT' in result['msg']
     assert clock.sleeps == [1.0, 1.5, 2.25, 3.375, 1.875]  # backoff, cut at the deadline: not a POST a second
