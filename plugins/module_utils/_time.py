@@ -53,7 +53,3 @@ def parse_time(value: object) -> datetime.datetime | None:
 def iso(moment: datetime.datetime) -> str:
     """Atlas's format: 2026-11-22T03:00:00Z (UTC, whole seconds)."""
     return moment.astimezone(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
-
-
-def utc_now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
