@@ -6,7 +6,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    """The connection options every module shares, and the shared attributes."""
+    """The connection options every module shares, the shared attributes, and the wait options of the modules that wait."""
 
     DOCUMENTATION = r"""
 options:
@@ -93,6 +93,23 @@ notes:
   - An unexpected error ends the task with a one-line message and the traceback in C(exception) (shown at C(-vvv)),
     never a bare traceback. Every result also carries C(changed=true) once Atlas was written to, even when the task then
     fails (for example a snapshot taken, then a wait that timed out).
+"""
+
+    WAIT = r"""
+options:
+  wait:
+    description:
+      - Wait until what the task started or found (a snapshot, a download job) has finished before returning.
+        A failed one fails the task, with Atlas's reason.
+      - When Atlas was written to but the wait then times out or fails, the task fails with C(changed=true).
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait in all, V(0) or more. Polling starts every second and backs off to every 30 seconds; the last
+        look is at the deadline.
+      - A timeout fails the task, naming what it waited for and the last status Atlas reported.
+    type: int
 """
 
     ATTRIBUTES = r"""

@@ -3,22 +3,17 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 # This module_utils is PRIVATE to the mongodb_atlas.backup collection; its API may change without notice.
-"""The Atlas Administration API client: one HTTP session, auth, versions, retries, paging, errors, downloads.
+"""The Atlas Administration API client: one HTTP session, auth, API versions, retries, paging.
 
-Knows nothing of Ansible, so it can be tested and reused on its own. Imports only the standard library
-and requests (guarded, so a module can report the missing library instead of a traceback).
+Knows nothing of Ansible, so it can be tested and reused on its own. Imports only the standard library, requests
+(guarded, so a module can report the missing library instead of a traceback) and the error model (_errors).
+Streaming an archive link lives in _transfer.
 """
 from __future__ import annotations
 
 import datetime
 import email.utils
-import hashlib
-import http.client
-import queue
 import random
-import re
-import socket
-import threading
 import time
 import traceback
 import typing as t
@@ -26,17 +21,15 @@ import typing as t
 try:
     import requests
     from requests.auth import HTTPDigestAuth
-    from requests.exceptions import ChunkedEncodingError, ConnectTimeout, ContentDecodingError, ReadTimeout, RequestException, SSLError
-    from requests.exceptions import ConnectionError as RequestsConnectionError
-    from urllib3.exceptions import HTTPError as Urllib3Error
-    from urllib3.exceptions import IncompleteRead, NewConnectionError
-    from urllib3.exceptions import TimeoutError as Urllib3Timeout
-    from urllib3.exceptions import SSLError as Urllib3SSLError
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR: str | None = None
 except ImportError:
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import (
+    AtlasAmbiguousWriteError, AtlasApiError, error_from_document, error_from_exception, error_from_response, strip_query, text_detail,
+)
 
 COLLECTION_VERSION = '0.2.0'
 BACKUP_VERSION = '2023-01-01'   # cloud backup and tenant resources
@@ -44,17 +37,10 @@ FLEX_VERSION = '2024-11-13'     # flex resources: v2 only, v1.0 has no flex API
 CLUSTER_VERSION = '2024-08-05'  # GET cluster in v2
 RESOURCE_VERSIONS = {'backup': BACKUP_VERSION, 'tenant': BACKUP_VERSION, 'flex': FLEX_VERSION, 'cluster': CLUSTER_VERSION}
 API_VERSIONS = ('v2', 'v1.0')
-TRANSIENT_STATUSES = frozenset((429, 500, 502, 503, 504))
 PAGE_SIZE = 500
 MAX_PAGES = 1000
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 60.0
-DETAIL_LIMIT = 200
-FIRST_BYTES = 512
-ERROR_BODY_LIMIT = 4096
-
-# A '?' followed by something with '=' in it: the query string of a URL, which may carry a signature.
-QUERY_STRING = re.compile(r'\?(?=[^\s\'"<>]*=)[^\s\'"<>]*')
 
 
 def _sleep(seconds: float) -> None:
@@ -68,119 +54,6 @@ def user_agent() -> str:
 
 
 USER_AGENT = user_agent()
-
-
-# --------------------------------------------------------------------------------------------- errors
-class AtlasApiError(Exception):
-    """One error type for everything the API (or the network) said no to. Never carries keys or URL queries.
-
-    status is None when no HTTP response arrived (network errors). error_code is the Atlas errorCode, or one of
-    this client's own codes (TLS_ERROR, REQUEST_ERROR, INVALID_RESPONSE, TOO_MANY_PAGES, DOWNLOAD_*).
-    """
-
-    def __init__(self, status: int | None, error_code: str | None, detail: str, method: str, path: str,
-                 parameters: list | None = None, retry_after: float | None = None) -> None:
-        self.status = status
-        self.error_code = error_code
-        self.detail = detail
-        self.method = method
-        self.path = path
-        self.parameters = parameters or []
-        self.retry_after = retry_after
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        status = f'HTTP {self.status}' if self.status is not None else 'no response'
-        code = f' {self.error_code}' if self.error_code else ''
-        return f'{self.method} {self.path}: {status}{code}: {self.detail}'
-
-    @property
-    def transient(self) -> bool:
-        """Worth trying again: rate limiting, a gateway or server hiccup, or a plain network failure (no code of ours)."""
-        if self.status is None:
-            return self.error_code is None
-        return self.status in TRANSIENT_STATUSES
-
-    def reason(self) -> str:
-        """What went wrong in a few words, for retry messages: 'HTTP 429 RATE_LIMITED_TOKEN_BUCKET' or the network error."""
-        if self.status is None:
-            return self.detail
-        return f'HTTP {self.status} {self.error_code}' if self.error_code else f'HTTP {self.status}'
-
-    def rebuilt(self, cls: type[AtlasApiError] | None = None, detail: str | None = None) -> AtlasApiError:
-        """The same error as another class of this family, or with another detail (a raised error is never mutated)."""
-        cls = cls or type(self)
-        return cls(self.status, self.error_code, self.detail if detail is None else detail, self.method, self.path,
-                   self.parameters, self.retry_after)
-
-
-class AtlasAmbiguousWriteError(AtlasApiError):
-    """A POST failed in a way that leaves open whether Atlas acted on it (timeout, reset after sending, 5xx).
-
-    The client never retries such a POST; the caller must re-read state before trying again.
-    """
-
-
-def strip_query(url_or_path: str) -> str:
-    """A URL or path without its query string or fragment (where pre-signed URLs keep their signature)."""
-    return re.split(r'[?#]', url_or_path, maxsplit=1)[0]
-
-
-def scrub(text: str, url: str | None = None) -> str:
-    """Text safe to show: URL query strings removed and, given the URL, every value of its query redacted too
-    (storage error bodies echo the signature on its own, e.g. S3's <SignatureProvided>)."""
-    text = QUERY_STRING.sub('', text)
-    if url and '?' in url:
-        for value in re.split(r'[&=]', url.split('?', 1)[1].split('#', 1)[0]):
-            if len(value) >= 4:
-                text = text.replace(value, '<redacted>')
-    return text
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Retry-After in seconds, from either delta-seconds or an HTTP date (a date in the past means 0)."""
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=datetime.timezone.utc)
-    return max(when.timestamp() - time.time(), 0.0)
-
-
-def text_detail(raw: str, url: str | None = None) -> str:
-    """The start of a non-JSON body (an HTML error page, a proxy's message) as one clean line without secrets."""
-    text = re.sub(r'<[^>]+>', ' ', scrub(raw, url))
-    return re.sub(r'\s+', ' ', text).strip()[:DETAIL_LIMIT]
-
-
-def error_from_document(status: int, body: t.Any, headers: t.Mapping[str, str], fallback: str, method: str, path: str) -> AtlasApiError:
-    """An AtlasApiError from an Atlas error document (or whatever else came back), its headers and a fallback text."""
-    code = None
-    detail = ''
-    parameters: list = []
-    if isinstance(body, dict):
-        code = body.get('errorCode')
-        detail = str(body.get('detail') or body.get('reason') or '')
-        parameters = body.get('parameters') or []
-    code = code or headers.get('X-Error-Code')
-    return AtlasApiError(status, code, scrub(detail) or fallback, method, path, parameters, parse_retry_after(headers.get('Retry-After')))
-
-
-def error_from_response(response: t.Any, method: str, path: str) -> AtlasApiError:
-    """Build an AtlasApiError from an HTTP error response, whatever its body looks like."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    fallback = text_detail(response.text or '') or response.reason or ''
-    return error_from_document(response.status_code, body, response.headers, fallback, method, path)
 
 
 def read_response(response: t.Any, method: str, path: str) -> tuple[t.Any, AtlasApiError | None]:
@@ -212,100 +85,6 @@ def unwrap_envelope(doc: t.Any, headers: t.Mapping[str, str], method: str, path:
     return doc, None
 
 
-# --------------------------------------------------------------------------------------------- network failures
-def _wrapped(exc: BaseException) -> t.Iterator[BaseException]:
-    """The exception and everything it wraps: requests and urllib3 nest causes in args, .reason, .original_error
-    and the __cause__/__context__ chain."""
-    seen: set[int] = set()
-    stack = [exc]
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        inner = [*current.args, getattr(current, 'reason', None), getattr(current, 'original_error', None), current.__cause__, current.__context__]
-        stack.extend(item for item in inner if isinstance(item, BaseException))
-
-
-def never_sent(exc: BaseException) -> bool:
-    """True when the request certainly never reached the server: a connect timeout, a refused or unresolvable connection."""
-    if isinstance(exc, ConnectTimeout):
-        return True
-    return any(isinstance(inner, (NewConnectionError, ConnectionRefusedError)) for inner in _wrapped(exc))
-
-
-def classify_exception(exc: RequestException) -> tuple[str | None, bool]:
-    """(error_code, maybe_acted) for a requests exception; error_code None means a transient network failure.
-
-    maybe_acted: the request may have reached Atlas, so a POST must not be repeated blindly.
-    """
-    if isinstance(exc, SSLError):
-        return 'TLS_ERROR', False  # the handshake failed, nothing was sent; retrying cannot fix trust
-    if isinstance(exc, (ConnectTimeout, RequestsConnectionError)) and never_sent(exc):
-        return None, False
-    if isinstance(exc, (ReadTimeout, RequestsConnectionError, ChunkedEncodingError)):
-        return None, True
-    if isinstance(exc, ContentDecodingError):
-        return 'REQUEST_ERROR', True  # an answer came back, garbled
-    return 'REQUEST_ERROR', False  # invalid URL, schema or header, too many redirects: configuration, not weather
-
-
-def root_cause(exc: BaseException, timeout: float | None = None) -> str:
-    """The one reason a request got no answer, in a few words: connection refused, DNS, timeout, reset, TLS.
-
-    urllib3 wraps the cause in several layers ("HTTPSConnectionPool(...): Max retries exceeded ... (Caused by ...)");
-    this names the innermost cause instead of quoting the wrapping.
-    """
-    chain = list(_wrapped(exc))
-    kinds = tuple(type(inner) for inner in chain)
-    text = ' '.join(str(inner) for inner in chain)
-    if any(issubclass(kind, (SSLError, Urllib3SSLError)) for kind in kinds):
-        return 'TLS handshake failed'
-    if any(issubclass(kind, socket.gaierror) for kind in kinds) or 'NameResolutionError' in text or 'Name or service not known' in text:
-        return 'DNS lookup failed (the host name does not resolve)'
-    if any(issubclass(kind, ConnectionRefusedError) for kind in kinds) or 'Connection refused' in text:
-        return 'connection refused (nothing listens at that address and port)'
-    if any(issubclass(kind, ConnectTimeout) for kind in kinds):
-        return f'connection timed out{_after(timeout)}'
-    if any(issubclass(kind, (ReadTimeout, Urllib3Timeout, socket.timeout)) for kind in kinds):
-        return f'no answer{_after(timeout)} (read timeout)'
-    if any(issubclass(kind, ConnectionResetError) for kind in kinds) or 'Connection reset' in text:
-        return 'connection reset by the server or a proxy'
-    if any(issubclass(kind, (http.client.RemoteDisconnected, ConnectionAbortedError, BrokenPipeError)) for kind in kinds):
-        return 'the server closed the connection without answering'
-    innermost = chain[-1]
-    detail = re.sub(r'\s+', ' ', str(innermost)).strip()
-    return f'{innermost.__class__.__name__}: {detail}'[:DETAIL_LIMIT] if detail else innermost.__class__.__name__
-
-
-def _after(timeout: float | None) -> str:
-    return f' after {timeout:g} s' if timeout else ''
-
-
-def describe_network_error(exc: BaseException, url: str | None = None, timeout: float | None = None) -> str:
-    """A short description of a network failure, with any URL query string removed."""
-    return scrub(root_cause(exc, timeout), url)
-
-
-def describe_tls_error(exc: BaseException) -> str:
-    """Why TLS failed, and what to do about it."""
-    reason = re.search(r'\[SSL[^\]]*\][^)\'"]*', str(exc))
-    text = reason.group(0).strip() if reason else exc.__class__.__name__
-    return (f'TLS error: {text}. Set ca_path to the CA bundle that signed the server certificate '
-            '(or validate_certs false, for testing only)')
-
-
-def error_from_exception(exc: BaseException, method: str, path: str, timeout: float | None = None) -> tuple[AtlasApiError, bool]:
-    """(error, maybe_acted) for a request that got no usable HTTP response (any transport-level OSError included)."""
-    if not isinstance(exc, RequestException):
-        # Raised by the transport before any byte went out: a CA bundle that cannot be read, no file descriptors left...
-        reason = getattr(exc, 'strerror', None) or str(exc)
-        return AtlasApiError(None, 'REQUEST_ERROR', scrub(f'could not send the request: {reason}')[:DETAIL_LIMIT], method, path), False
-    code, maybe_acted = classify_exception(exc)
-    detail = describe_tls_error(exc) if code == 'TLS_ERROR' else describe_network_error(exc, timeout=timeout)
-    return AtlasApiError(None, code, detail, method, path), maybe_acted
-
 
 # --------------------------------------------------------------------------------------------- auth
 class DigestAuth:
@@ -327,24 +106,12 @@ class DigestAuth:
         return f'DigestAuth(public_key={self.public_key!r})'
 
 
-class _NoCredentials:
-    """Auth for pre-signed URLs: no Authorization header at all.
-
-    Having an auth set also stops requests from adding ~/.netrc credentials: storage services reject a second auth mechanism.
-    """
-
-    def __call__(self, request: t.Any) -> t.Any:
-        request.headers.pop('Authorization', None)
-        return request
-
-
 # --------------------------------------------------------------------------------------------- the client
 class AtlasClient:
     """Talks to the Atlas Administration API over one requests session (one digest challenge per client)."""
 
     def __init__(self, base_url: str = 'https://cloud.mongodb.com', auth: t.Any = None, api_version: str = 'v2', timeout: float = 30,
                  retries: int = 5, validate_certs: bool = True, ca_path: str | None = None,
-                 on_retry: t.Callable[[str], None] | None = None,
                  sleep: t.Callable[[float], None] | None = None, rng: t.Callable[[], float] = random.random) -> None:
         if api_version not in API_VERSIONS:
             raise ValueError(f'api_version must be one of {", ".join(API_VERSIONS)}, not {api_version!r}')
@@ -353,13 +120,13 @@ class AtlasClient:
         self.timeout = timeout
         self.retries = max(int(retries), 0)
         self.verify: str | bool = (ca_path or True) if validate_certs else False  # validate_certs false wins: no checks at all
-        self.on_retry = on_retry
         self.sleep = sleep or _sleep
         self.rng = rng
         self.request_count = 0
         self.retries_used = 0       # retries actually spent, over every request of this client
         self.retry_seconds = 0.0    # time spent waiting before them
         self.retry_reasons: dict[str, int] = {}
+        self.wrote = False          # Atlas accepted a write (POST, PATCH, DELETE) of this client: the task changed something
         self.server_time: datetime.datetime | None = None  # from the last response's Date header: Atlas's clock, not ours
         self.session = self._new_session()
         if auth is not None:
@@ -368,20 +135,22 @@ class AtlasClient:
     def __repr__(self) -> str:
         return f'AtlasClient(base_url={self.base_url!r}, api_version={self.api_version!r})'
 
-    def close(self) -> None:
-        self.session.close()
-
     def _new_session(self) -> t.Any:
         # trust_env stays on: proxies (HTTPS_PROXY, NO_PROXY) come from the standard environment variables.
         session = requests.Session()
         session.headers['User-Agent'] = USER_AGENT
         session.verify = self.verify
-        session.hooks['response'].append(self._count)
+        session.hooks['response'].append(lambda response, *_args, **_kwargs: self.count_response(response))
         return session
 
-    def _count(self, response: t.Any, *_args: t.Any, **_kwargs: t.Any) -> None:
-        """Response hook: every response is one request, including a digest challenge answered inside requests."""
+    def count_response(self, response: t.Any, atlas_clock: bool = True) -> None:
+        """Response hook: every response is one request, including a digest challenge answered inside requests.
+
+        An Atlas response's Date is Atlas's clock; a storage host's (atlas_clock false) is not.
+        """
         self.request_count += 1 + len(response.history)
+        if not atlas_clock:
+            return
         try:
             self.server_time = email.utils.parsedate_to_datetime(response.headers['Date'])
         except (KeyError, TypeError, ValueError):
@@ -433,6 +202,7 @@ class AtlasClient:
             else:
                 doc, failure = read_response(response, method, full_path)
                 if failure is None:
+                    self.wrote = self.wrote or method != 'GET'
                     return doc
                 error = failure
                 # A 4xx (429 included) is a refusal before any work; a 5xx may come after it, an unreadable 2xx surely does.
@@ -452,9 +222,11 @@ class AtlasClient:
         """Wait before the next attempt and account for it (the module reports retries once, at the end)."""
         delay = self.backoff(attempt, error.retry_after)
         self.note_retry(error.reason(), delay)
-        if self.on_retry:
-            self.on_retry(f'Retrying {method} {full_path} after {error.reason()} in {delay:.1f} s (retry {attempt + 1} of {self.retries})')
         self.sleep(delay)
+
+    def wrote_to_atlas(self) -> None:
+        """Atlas acted on a write whose answer was lost (an adopted ambiguous POST): the task changed something too."""
+        self.wrote = True
 
     def note_retry(self, reason: str, delay: float) -> None:
         """Count one retry (of a request, a poll or a transfer) and the time it cost."""
@@ -509,222 +281,3 @@ class AtlasClient:
         raise AtlasApiError(200, 'TOO_MANY_PAGES', f'still more results after {MAX_PAGES} pages of {PAGE_SIZE}', 'GET',
                             self.url_path(path, resource))
 
-    # --- downloads -------------------------------------------------------------------------------
-    def download(self, url: str, fileobj: t.Any, *, chunk_size: int = 1024 * 1024,
-                 progress: t.Callable[[int, t.Optional[int]], None] | None = None,
-                 observers: t.Sequence[t.Callable[[t.Optional[bytes]], None]] = (),
-                 link_expires: datetime.datetime | None = None) -> dict:
-        """Stream a pre-signed URL into fileobj WITHOUT Atlas credentials; return status, size, sha256, content_length,
-        first_bytes and resumes.
-
-        The bytes are the raw ones on the wire (a .tgz served with Content-Encoding gzip is not unpacked). Receiving and
-        writing happen here while SHA-256 and each observer (called with every chunk, then None) run in their own threads
-        on the same chunks, with at most a few chunks in memory. progress(bytes_so_far, content_length) is called after
-        each chunk. A transfer that breaks off (reset, or closed before Content-Length) continues with an HTTP Range
-        request from the bytes already written, up to `retries` times and only while the link is valid (link_expires,
-        judged on Atlas's clock); the hash and observers see one continuous stream. Errors never show the URL's query.
-        """
-        session = requests.Session()  # a separate session: storage services reject (and must never see) Atlas auth
-        session.auth = _NoCredentials()
-        session.headers['User-Agent'] = USER_AGENT
-        session.hooks['response'].append(self._count_download)
-        digest = hashlib.sha256()
-        workers = [ChunkWorker(digest.update)] + [ChunkWorker(observer, end_marker=True) for observer in observers]
-        transfer = Transfer()
-        try:
-            while True:
-                try:
-                    self._stream(session, url, fileobj, chunk_size, workers, progress, transfer)
-                    break
-                except AtlasApiError as err:
-                    if not self._may_resume(err, transfer, link_expires):
-                        raise
-                    delay = self.backoff(transfer.resumes, None)
-                    self.note_retry(f'download {err.error_code}', delay)
-                    self.sleep(delay)
-                    transfer.resumes += 1
-        finally:
-            failures = [worker.finish() for worker in workers]
-            session.close()
-        for failure in failures:
-            if failure is not None:
-                raise failure  # an observer's own error, carried over from its thread
-        return {'status': 200, 'size': transfer.size, 'sha256': digest.hexdigest(), 'content_length': transfer.content_length,
-                'first_bytes': transfer.first, 'resumes': transfer.resumes}
-
-    def _may_resume(self, err: AtlasApiError, transfer: Transfer, link_expires: datetime.datetime | None) -> bool:
-        """A broken transfer is continued while tries are left and the link has not expired (judged on Atlas's clock)."""
-        if err.error_code not in ('DOWNLOAD_INTERRUPTED', 'DOWNLOAD_TRUNCATED') or transfer.resumes >= self.retries:
-            return False
-        return link_expires is None or self.now() < link_expires
-
-    def _count_download(self, response: t.Any, *_args: t.Any, **_kwargs: t.Any) -> None:
-        """Response hook of the download session: counted too, but its Date is not Atlas's clock."""
-        self.request_count += 1 + len(response.history)
-
-    def _stream(self, session: t.Any, url: str, fileobj: t.Any, chunk_size: int, workers: list[ChunkWorker],
-                progress: t.Callable[[int, t.Optional[int]], None] | None, transfer: Transfer) -> None:
-        """GET url (from transfer.size on, with Range, when continuing) and copy its body to fileobj and the workers."""
-        arrived = transfer.size
-        headers = {'Range': f'bytes={transfer.size}-'} if transfer.size else {}
-        try:
-            with session.get(url, stream=True, timeout=self.timeout, verify=self.verify, headers=headers) as response:
-                skip = transfer.accept(response, url)
-                while True:
-                    # raw bytes: a .tgz served with Content-Encoding gzip must not be unpacked on the way
-                    chunk = response.raw.read(chunk_size, decode_content=False)
-                    if not chunk:
-                        break
-                    arrived += len(chunk)
-                    if skip:  # a host that ignored Range sent the whole object again: drop what we already have
-                        dropped = min(skip, len(chunk))
-                        skip -= dropped
-                        chunk = chunk[dropped:]
-                        if not chunk:
-                            continue
-                    transfer.add(chunk)
-                    for worker in workers:
-                        worker.put(chunk)
-                    write(fileobj, chunk)
-                    if progress:
-                        progress(transfer.size, transfer.content_length)
-        except (RequestException, Urllib3Error) as exc:
-            raise download_network_error(exc, url, transfer.size, transfer.content_length) from None
-        except OSError as exc:  # not a write error (those are WriteFailed): an unreadable CA bundle, a socket error
-            raise download_network_error(exc, url, transfer.size, transfer.content_length) from None
-        if transfer.content_length is not None and transfer.size != transfer.content_length:
-            raise AtlasApiError(200, 'DOWNLOAD_TRUNCATED', f'received {transfer.size} of {transfer.content_length} bytes before the '
-                                'connection closed cleanly', 'GET', strip_query(url))
-
-
-class WriteFailed(Exception):
-    """Writing the downloaded bytes failed (disk full, quota, I/O error): the file's problem, not the network's."""
-
-    def __init__(self, error: OSError) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
-def write(fileobj: t.Any, chunk: bytes) -> None:
-    try:
-        fileobj.write(chunk)
-    except OSError as exc:
-        raise WriteFailed(exc) from exc
-
-
-class Transfer:
-    """Where a (possibly resumed) download stands: bytes written, the announced length, the first bytes, the ETag."""
-
-    def __init__(self) -> None:
-        self.size = 0
-        self.content_length: int | None = None
-        self.first = b''
-        self.etag: str | None = None
-        self.resumes = 0
-
-    def add(self, chunk: bytes) -> None:
-        if len(self.first) < FIRST_BYTES:
-            self.first += chunk[:FIRST_BYTES - len(self.first)]
-        self.size += len(chunk)
-
-    def accept(self, response: t.Any, url: str) -> int:
-        """Check an answer against the transfer so far; return how many leading bytes to drop (a 200 to a Range request)."""
-        path = strip_query(url)
-        status = response.status_code
-        if status not in (200, 206) or (status == 206 and not self.size):
-            raise download_http_error(response, url)
-        etag = response.headers.get('ETag')
-        if self.size and self.etag and etag and etag != self.etag:
-            raise AtlasApiError(status, 'DOWNLOAD_CHANGED', 'the archive changed on the download host between attempts (its ETag differs)',
-                                'GET', path)
-        self.etag = self.etag or etag
-        if status == 200:
-            total = parse_content_length(response.headers.get('Content-Length'))
-            self._check_total(total, path)
-            return self.size
-        match = re.match(r'bytes (\d+)-(\d+)/(\d+|\*)$', response.headers.get('Content-Range', '').strip())
-        if not match or int(match.group(1)) != self.size:
-            raise AtlasApiError(206, 'DOWNLOAD_HTTP_206', f'the download host did not continue from byte {self.size} '
-                                f'(Content-Range: {response.headers.get("Content-Range")!r})', 'GET', path)
-        self._check_total(None if match.group(3) == '*' else int(match.group(3)), path)
-        return 0
-
-    def _check_total(self, total: int | None, path: str) -> None:
-        if self.content_length is not None and total is not None and total != self.content_length:
-            raise AtlasApiError(200, 'DOWNLOAD_CHANGED', f'the archive changed size on the download host between attempts '
-                                f'({self.content_length} then {total} bytes)', 'GET', path)
-        if self.content_length is None:
-            self.content_length = total
-
-
-def parse_content_length(value: str | None) -> int | None:
-    return int(value) if value and value.strip().isdigit() else None
-
-
-def download_http_error(response: t.Any, url: str) -> AtlasApiError:
-    """DOWNLOAD_HTTP_<status> from a storage service's answer, reading only the start of its (XML or HTML) body."""
-    try:
-        raw = response.raw.read(ERROR_BODY_LIMIT, decode_content=True) or b''
-    except (Urllib3Error, OSError):
-        raw = b''
-    detail = text_detail(raw.decode('utf-8', 'replace'), url) or response.reason or ''
-    return AtlasApiError(response.status_code, f'DOWNLOAD_HTTP_{response.status_code}', detail, 'GET', strip_query(url))
-
-
-def download_network_error(exc: BaseException, url: str, size: int, content_length: int | None) -> AtlasApiError:
-    """TLS_ERROR, DOWNLOAD_TRUNCATED (closed cleanly before the announced end) or DOWNLOAD_INTERRUPTED (reset, timeout...).
-
-    size is what was received and written; the message reports it, whichever way the transfer ended.
-    """
-    path = strip_query(url)
-    expected = f' of {content_length}' if content_length is not None else ''
-    if isinstance(exc, (SSLError, Urllib3SSLError)):
-        return AtlasApiError(None, 'TLS_ERROR', describe_tls_error(exc), 'GET', path)
-    if not isinstance(exc, (RequestException, Urllib3Error)):
-        return error_from_exception(exc, 'GET', path)[0]  # the transport could not even start (an unreadable CA bundle)
-    chain = list(_wrapped(exc))
-    resets = any(isinstance(inner, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)) for inner in chain)
-    if not resets and any(isinstance(inner, (IncompleteRead, http.client.IncompleteRead)) for inner in chain):
-        return AtlasApiError(200, 'DOWNLOAD_TRUNCATED', f'received {size}{expected} bytes before the connection closed cleanly', 'GET', path)
-    return AtlasApiError(None, 'DOWNLOAD_INTERRUPTED', f'received {size}{expected} bytes, then: {describe_network_error(exc, url)}', 'GET', path)
-
-
-class ChunkWorker:
-    """Runs a function over a stream of chunks in its own thread, through a small bounded queue.
-
-    hashlib, zlib and file writes release the GIL on large buffers, so workers really run in parallel.
-    """
-
-    QUEUE_CHUNKS = 8
-
-    def __init__(self, func: t.Callable[..., None], end_marker: bool = False) -> None:
-        self._func = func
-        self._end_marker = end_marker
-        self._queue: queue.Queue = queue.Queue(self.QUEUE_CHUNKS)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            chunk = self._queue.get()
-            if self._error is None and (chunk is not None or self._end_marker):
-                self._call(chunk)
-            if chunk is None:
-                return
-
-    def _call(self, chunk: bytes | None) -> None:
-        try:
-            self._func(chunk)
-        except BaseException as exc:  # pylint: disable=broad-exception-caught
-            # Not hidden: finish() hands it to the caller's thread. Meanwhile the queue keeps draining, so put() never blocks.
-            self._error = exc
-
-    def put(self, chunk: bytes) -> None:
-        self._queue.put(chunk)
-
-    def finish(self) -> BaseException | None:
-        """Signal the end, wait for the thread, and return the error the function raised, if any."""
-        self._queue.put(None)
-        self._thread.join()
-        return self._error

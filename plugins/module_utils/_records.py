@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime
 import typing as t
 
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._time import iso, parse_time
 
 QUEUED = 'queued'
@@ -85,3 +87,9 @@ def normalized(doc: dict[str, t.Any]) -> dict[str, t.Any]:
         if moment is not None:
             result[key] = iso(moment)
     return result
+
+
+def snake_result(doc: dict[str, t.Any]) -> dict[str, t.Any]:
+    """An Atlas document as the user sees it: snake_case keys, without hypermedia links."""
+    return camel_dict_to_snake_dict({k: v for k, v in doc.items() if k != 'links'})
+

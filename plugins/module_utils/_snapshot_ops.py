@@ -10,13 +10,14 @@ import datetime
 import time
 import typing as t
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import FLEX, NO_BACKUP, TENANT, AtlasModule, TaskError, is_missing
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasApiError
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import FLEX, NO_BACKUP, TENANT, Endpoints
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, is_missing
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import (
     COMPLETED, IN_PROGRESS, QUEUED, UNFINISHED, created_of, created_time, expires_time, newest_first, status_of,
 )
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshots import get_snapshot, list_snapshots, read_snapshot, snapshot_api
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._waiter import WaitTimeout, poll_intervals, wait_for
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshots import get_snapshot, list_snapshots, read_snapshot
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._waiter import poll_intervals, wait_or_raise
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._writes import post_without_duplicates
 
 USABLE = (QUEUED, IN_PROGRESS, COMPLETED)
@@ -31,15 +32,15 @@ def is_unfinished(snapshot: dict[str, t.Any]) -> bool:
     return status_of(snapshot) in UNFINISHED
 
 
-def check_on_demand_capable(atlas: AtlasModule, kind: str, tier: str | None) -> None:
+def check_on_demand_capable(cluster_name: str, kind: str, tier: str | None) -> None:
     """Flex, tenant and M0 clusters cannot take on-demand snapshots: fail before any write, saying what to use instead."""
     if kind in (FLEX, TENANT):
         label = 'a Flex cluster' if kind == FLEX else f'a shared-tier {tier} cluster'
-        raise TaskError(f'Cluster {atlas.cluster_name} is {label}, which takes one automatic snapshot a day and cannot take on-demand snapshots. '
+        raise TaskError(f'Cluster {cluster_name} is {label}, which takes one automatic snapshot a day and cannot take on-demand snapshots. '
                         'Use mongodb_atlas.backup.atlas_snapshot_info to list its snapshots and mongodb_atlas.backup.atlas_tenant_download '
                         'to download one.')
     if kind == NO_BACKUP:
-        raise TaskError(f'Cluster {atlas.cluster_name} is a free {tier} cluster, which has no backups. '
+        raise TaskError(f'Cluster {cluster_name} is a free {tier} cluster, which has no backups. '
                         'Upgrade it to a dedicated tier (M10 or larger) or to Flex to get snapshots.')
 
 
@@ -84,41 +85,43 @@ def diff_view(snapshot: dict[str, t.Any] | None) -> dict[str, t.Any]:
 
 
 class SnapshotOps:
-    """The write side of atlas_snapshot, for one cluster of a known kind."""
+    """The write side of atlas_snapshot, for one cluster of a known kind.
 
-    def __init__(self, atlas: AtlasModule, kind: str) -> None:
-        self.atlas = atlas
-        self.kind = kind
-        self.api = snapshot_api(atlas, kind)
-        # One wait_timeout covers the whole task: waiting for a blocking snapshot, then for ours.
-        self.deadline = time.monotonic() + float(atlas.params['wait_timeout'])
+    wait and wait_timeout are the task's: one wait_timeout covers the whole task (waiting for a blocking snapshot,
+    then for ours). warn reports what the task should tell the user without failing.
+    """
+
+    def __init__(self, client: AtlasClient, where: Endpoints, *, wait: bool, wait_timeout: int, warn: t.Callable[[str], None]) -> None:
+        self.client = client
+        self.where = where
+        self.cluster_name = where.cluster_name
+        self.wait = wait
+        self.wait_timeout = wait_timeout
+        self.warn = warn
+        self.deadline = time.monotonic() + float(wait_timeout)
 
     def list_snapshots(self) -> list[dict[str, t.Any]]:
-        return list_snapshots(self.atlas, self.kind)
+        return list_snapshots(self.client, self.where)
 
     def read(self, snapshot_id: str) -> dict[str, t.Any] | None:
-        return get_snapshot(self.atlas, self.kind, snapshot_id)
+        return get_snapshot(self.client, self.where, snapshot_id)
 
     def wait_until_finished(self, snapshot: dict[str, t.Any], why: str) -> dict[str, t.Any]:
         """Poll until the snapshot is completed or failed; fail the task on timeout or if it disappears."""
         snapshot_id = snapshot['id']
 
         def fetch() -> dict[str, t.Any]:
-            current = read_snapshot(self.atlas, self.kind, snapshot_id)
+            current = read_snapshot(self.client, self.where, snapshot_id)
             if current is None:
-                raise TaskError(f'Snapshot {snapshot_id} of cluster {self.atlas.cluster_name} disappeared while waiting for it {why}.')
+                raise TaskError(f'Snapshot {snapshot_id} of cluster {self.cluster_name} disappeared while waiting for it {why}.')
             return current
 
         try:
-            return wait_for(fetch, lambda snap: not is_unfinished(snap), timeout=max(self.deadline - time.monotonic(), 0.0),
-                            description=f'snapshot {snapshot_id}', on_transient=self.atlas.client.count_transient, clock=time.monotonic, sleep=time.sleep)
+            return wait_or_raise(self.client, fetch, lambda snap: not is_unfinished(snap), what=f'snapshot {snapshot_id} of cluster '
+                                 f'{self.cluster_name} {why}', first=snapshot, timeout=max(self.deadline - time.monotonic(), 0.0),
+                                 wait_timeout=self.wait_timeout, snapshot_id=snapshot_id)
         except AtlasApiError as err:
-            raise self.atlas.api_error(f'read snapshot {snapshot_id} of cluster {self.atlas.cluster_name}', err) from None
-        except WaitTimeout as timeout:
-            last = timeout.last_value or snapshot
-            raise TaskError(f'Timed out (wait_timeout {self.atlas.params["wait_timeout"]} s) waiting for snapshot {snapshot_id} of cluster '
-                            f'{self.atlas.cluster_name} {why}; its last status was {last.get("status")}.', snapshot_id=snapshot_id,
-                            last_status=last.get('status')) from None
+            raise self.where.failure(f'read snapshot {snapshot_id} of cluster {self.cluster_name}', err) from None
 
     def take(self, description: str | None, retention: int, known: list[dict[str, t.Any]]) -> dict[str, t.Any]:
         """POST one snapshot. After an ambiguous failure, re-read and adopt the snapshot Atlas did take; never a duplicate.
@@ -140,10 +143,11 @@ class SnapshotOps:
             known_ids.update(snap.get('id') for snap in self.list_snapshots())  # the blocker is not ours to adopt
 
         try:
-            return post_without_duplicates(self.atlas, 'snapshot', lambda: self.atlas.client.post(self.atlas.cluster_path('/backup/snapshots'), body),
-                                           lambda: self._adopt_new(description, known_ids), refused)
+            return post_without_duplicates(self.client, 'snapshot', lambda: self.client.post(t.cast(str, self.where.take), body),
+                                           lambda: self._adopt_new(description, known_ids), refused, cluster_name=self.cluster_name,
+                                           warn=self.warn)
         except AtlasApiError as err:
-            raise self.atlas.api_error(f'take a snapshot of cluster {self.atlas.cluster_name}', err) from None
+            raise self.where.failure(f'take a snapshot of cluster {self.cluster_name}', err) from None
 
     def _adopt_new(self, description: str | None, known_ids: set[t.Any]) -> dict[str, t.Any] | None:
         for snap in self.list_snapshots():  # newest first
@@ -154,8 +158,8 @@ class SnapshotOps:
     def _wait_for_blocker(self, err: AtlasApiError, pauses: t.Iterator[float]) -> None:
         """Another on-demand snapshot is in flight: wait for it (with wait), else fail naming it, or naming the conflict."""
         blockers = [snap for snap in self.list_snapshots() if is_on_demand(snap) and is_unfinished(snap) and snap.get('id')]
-        cluster = self.atlas.cluster_name
-        if not self.atlas.params['wait']:
+        cluster = self.cluster_name
+        if not self.wait:
             if blockers:
                 blocker = blockers[0]
                 name = f'{blocker["id"]} ({blocker.get("description") or "no description"}, {blocker.get("status")})'
@@ -171,28 +175,24 @@ class SnapshotOps:
         # Atlas knows of a blocker its list does not show (yet, or any more): ask again on the waiter's schedule.
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
-            raise TaskError(f'Timed out (wait_timeout {self.atlas.params["wait_timeout"]} s) waiting to take a snapshot of cluster {cluster}: '
+            raise TaskError(f'Timed out (wait_timeout {self.wait_timeout} s) waiting to take a snapshot of cluster {cluster}: '
                             f'Atlas kept answering that another on-demand snapshot is queued or in progress ({err.error_code}).',
                             error_code=err.error_code)
         pause = min(next(pauses), remaining)
-        self.atlas.client.note_retry(err.reason(), pause)
+        self.client.note_retry(err.reason(), pause)
         time.sleep(pause)
 
     def set_retention(self, snapshot_id: str, days: int) -> dict[str, t.Any]:
         """PATCH the expiry; Atlas changes retention through the replica-set path for every cluster type."""
         try:
-            updated = self.atlas.client.patch(self.atlas.cluster_path(f'/backup/snapshots/{snapshot_id}'),
-                                              {'retentionUnit': 'DAYS', 'retentionValue': days}) or {}
+            return self.client.patch(self.where.retention(snapshot_id), {'retentionUnit': 'DAYS', 'retentionValue': days}) or {}
         except AtlasApiError as err:
-            raise self.atlas.api_error(f'change the retention of snapshot {snapshot_id}', err) from None
-        self.atlas.wrote_to_atlas()
-        return updated
+            raise self.where.failure(f'change the retention of snapshot {snapshot_id}', err) from None
 
     def delete(self, snapshot_id: str) -> None:
         try:
-            self.atlas.client.delete(f'{self.api.item_path}/{snapshot_id}')
+            self.client.delete(self.where.snapshot(snapshot_id))
         except AtlasApiError as err:
             if is_missing(err, 'snapshot'):
                 return  # already gone: the goal is met, exactly as a read would have said
-            raise self.atlas.api_error(f'delete snapshot {snapshot_id}', err) from None
-        self.atlas.wrote_to_atlas()
+            raise self.where.failure(f'delete snapshot {snapshot_id}', err) from None

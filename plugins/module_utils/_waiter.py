@@ -3,13 +3,15 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 # This module_utils is PRIVATE to the mongodb_atlas.backup collection; its API may change without notice.
-"""The one waiter: poll until a predicate holds, starting fast and backing off, within a deadline."""
+"""The one waiter: poll until a predicate holds, starting fast and backing off, within a deadline; and the one
+wait-or-raise around it, with the one timeout message every module gives."""
 from __future__ import annotations
 
 import time
 import typing as t
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasApiError
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError
 
 T = t.TypeVar('T')
 
@@ -17,12 +19,10 @@ T = t.TypeVar('T')
 class WaitTimeout(Exception):
     """The deadline passed; carries the last value seen so the caller can say what state things were in."""
 
-    def __init__(self, description: str, last_value: t.Any, elapsed: float, last_error: AtlasApiError | None = None) -> None:
+    def __init__(self, description: str, last_value: t.Any, elapsed: float) -> None:
         super().__init__(f'timed out after {elapsed:.0f} s waiting for {description}')
         self.description = description
         self.last_value = last_value
-        self.elapsed = elapsed
-        self.last_error = last_error  # the transient error of the final poll, if it failed: why last_value may be stale
 
 
 def poll_intervals(initial: float, factor: float, maximum: float) -> t.Iterator[float]:
@@ -49,7 +49,6 @@ def wait_for(fetch: t.Callable[[], T], done: t.Callable[[T], bool], *, timeout: 
     intervals = poll_intervals(initial_interval, factor, max_interval)
     while True:
         delay = next(intervals)
-        last_error = None
         try:
             last = fetch()
             if done(last):
@@ -57,11 +56,24 @@ def wait_for(fetch: t.Callable[[], T], done: t.Callable[[T], bool], *, timeout: 
         except AtlasApiError as err:
             if not err.transient:
                 raise
-            last_error = err
             delay = max(delay, err.retry_after or 0.0)
             if on_transient:
                 on_transient(err, delay)
         remaining = deadline - clock()
         if remaining <= 0:
-            raise WaitTimeout(description, last, clock() - start, last_error)
+            raise WaitTimeout(description, last, clock() - start)
         sleep(min(delay, remaining))
+
+
+def wait_or_raise(client: AtlasClient, fetch: t.Callable[[], dict[str, t.Any]], done: t.Callable[[dict[str, t.Any]], bool], *,
+                  what: str, first: dict[str, t.Any], timeout: float, wait_timeout: int, **result: t.Any) -> dict[str, t.Any]:
+    """wait_for, with the client counting transient polls as retries; at the deadline a TaskError that names `what`, the
+    wait_timeout option and the last status seen (from `first` when no poll answered), with result fields and last_status."""
+    try:
+        # time is looked up at call time (not bound as wait_for's defaults are), so tests can drive the clock
+        return wait_for(fetch, done, timeout=timeout, description=what, on_transient=client.count_transient,
+                        clock=time.monotonic, sleep=time.sleep)
+    except WaitTimeout as exc:
+        last = exc.last_value or first
+        raise TaskError(f'Timed out (wait_timeout {wait_timeout} s) waiting for {what}; its last status was {last.get("status")}.',
+                        last_status=last.get('status'), **result) from None

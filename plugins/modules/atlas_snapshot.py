@@ -19,9 +19,13 @@ description:
     Atlas answers 5xx, the module reads the cluster's snapshots again before deciding whether to ask again.
   - Flex, legacy M2/M5 and free M0 clusters cannot take on-demand snapshots; the module fails before any write
     and says what to use instead.
+  - With O(wait), waits until the snapshot is completed, and also for another on-demand snapshot that is in flight
+    before taking this one, and for an unfinished snapshot before re-dating or deleting it; one O(wait_timeout) covers
+    all of it. Without O(wait), those cases fail at once with a clear message.
   - Costs, with O(wait=false), at most 4 HTTP requests to take a snapshot and 3 when one already exists.
 extends_documentation_fragment:
   - mongodb_atlas.backup.atlas
+  - mongodb_atlas.backup.atlas.wait
   - mongodb_atlas.backup.atlas.attributes
 attributes:
   check_mode:
@@ -64,20 +68,7 @@ options:
       - A snapshot whose creation time Atlas gave in a form that cannot be read never counts as recent enough (a new one is
         taken); a queued snapshot that has no creation time yet does, since it was just requested.
     type: int
-  wait:
-    description:
-      - Wait until the snapshot is completed before returning. A failed snapshot fails the task.
-      - Also waits for another on-demand snapshot that is in flight before taking this one, and for an unfinished
-        snapshot before re-dating or deleting it. Without O(wait), those cases fail at once with a clear message.
-      - When the snapshot was taken but the wait then times out or fails, the task fails with C(changed=true),
-        since Atlas was written to.
-    type: bool
-    default: true
   wait_timeout:
-    description:
-      - Seconds to wait in all, for a blocking snapshot and then for this one. Polling starts every second and backs
-        off to every 30 seconds.
-    type: int
     default: 3600
 author:
   - mongodb_atlas.backup maintainers (@mongodb-atlas-backup)
@@ -204,8 +195,10 @@ deleted:
 import datetime
 import typing as t
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import AtlasModule, TaskError, snake_result
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import FAILED, created_time, normalized, status_of
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import Endpoints, get_cluster
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import TaskError
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._module import AtlasModule, wait_argument_spec
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import FAILED, created_time, normalized, snake_result, status_of
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshot_ops import (
     SnapshotOps, check_on_demand_capable, find_reusable_snapshot, is_on_demand, is_unfinished, retention_days, diff_view,
 )
@@ -228,14 +221,14 @@ def ensure_present(atlas: AtlasModule, ops: SnapshotOps) -> Result:
         if params['retention_in_days'] is None:
             raise TaskError(f'No on-demand snapshot of cluster {atlas.cluster_name} matches description {params["description"]!r}'
                             f'{" and max_age" if params["max_age"] is not None else ""}, and retention_in_days is required to take one.')
-        if atlas.module.check_mode:
+        if atlas.check_mode:
             expires = atlas.client.now() + datetime.timedelta(days=params['retention_in_days'])
             return True, None, {'description': params['description'], 'status': 'queued', 'snapshotType': 'onDemand', 'expiresAt': iso(expires)}
         found = ops.take(params['description'], params['retention_in_days'], snapshots)
         before = None
     else:
         before = found
-    if params['wait'] and not atlas.module.check_mode and is_unfinished(found):
+    if params['wait'] and not atlas.check_mode and is_unfinished(found):
         found = ops.wait_until_finished(found, 'to complete')
     if status_of(found) == FAILED:
         raise TaskError(f'Snapshot {found["id"]} of cluster {atlas.cluster_name} failed.', snapshot=shown(found))
@@ -261,7 +254,7 @@ def redate(atlas: AtlasModule, ops: SnapshotOps, snapshot: dict, days: int) -> R
         snapshot = wait_until_finished_or_fail(atlas, ops, snapshot, f'change its retention to {days} days')
         if retention_days(snapshot, atlas.client.now()) == days:
             return False, snapshot, snapshot
-    if atlas.module.check_mode:
+    if atlas.check_mode:
         created = created_time(snapshot) or atlas.client.now()
         return True, snapshot, dict(snapshot, expiresAt=iso(created + datetime.timedelta(days=days)))
     updated = ops.set_retention(snapshot['id'], days)
@@ -284,7 +277,7 @@ def ensure_absent(atlas: AtlasModule, ops: SnapshotOps) -> tuple[bool, list[dict
         names = ', '.join(f'{snap["id"]} ({snap.get("status")})' for snap in unfinished)
         raise TaskError(f'Cannot delete: snapshot(s) {names} of cluster {atlas.cluster_name} are still running and Atlas cannot delete them '
                         'until they finish. Nothing was deleted. Set wait: true to wait for them, or run again later.')
-    if not atlas.module.check_mode:
+    if not atlas.check_mode:
         doomed = [wait_until_finished_or_fail(atlas, ops, snap, 'delete it') if is_unfinished(snap) else snap for snap in doomed]
         for snap in doomed:
             ops.delete(snap['id'])
@@ -300,7 +293,7 @@ def existing_snapshot(atlas: AtlasModule, ops: SnapshotOps, snapshot_id: str) ->
 
 def wait_until_finished_or_fail(atlas: AtlasModule, ops: SnapshotOps, snapshot: dict, purpose: str) -> dict:
     """An unfinished snapshot: wait for it when allowed (not in check mode, which does not wait), else fail saying so."""
-    if atlas.params['wait'] and atlas.module.check_mode:
+    if atlas.params['wait'] and atlas.check_mode:
         return snapshot
     if not atlas.params['wait']:
         raise TaskError(f'Snapshot {snapshot["id"]} of cluster {atlas.cluster_name} is still {snapshot.get("status")}; '
@@ -312,20 +305,17 @@ def check_params(atlas: AtlasModule) -> None:
     """Everything that can be wrong with the options, before any request."""
     params = atlas.params
     atlas.check_id('snapshot_id', params['snapshot_id'])
-    for option, minimum in (('retention_in_days', 1), ('max_age', 0), ('wait_timeout', 0)):
+    for option, minimum in (('retention_in_days', 1), ('max_age', 0)):
         if params[option] is not None and params[option] < minimum:
             raise TaskError(f'{option} must be at least {minimum}, got {params[option]}.')
-    if params['state'] == 'absent' and not (params['snapshot_id'] or params['description'] is not None):
-        raise TaskError('state=absent needs snapshot_id (one snapshot) or description (every on-demand snapshot with it).')
-    if params['state'] == 'present' and not (params['snapshot_id'] or params['description'] is not None):
-        raise TaskError('state=present needs description (to find or take the snapshot) or snapshot_id (to re-date one).')
 
 
 def run(atlas: AtlasModule) -> None:
     check_params(atlas)
-    cluster = atlas.get_cluster()
-    check_on_demand_capable(atlas, cluster.kind, cluster.tier)
-    ops = SnapshotOps(atlas, cluster.kind)
+    cluster = get_cluster(atlas.client, atlas.group_id, atlas.cluster_name)
+    check_on_demand_capable(atlas.cluster_name, cluster.kind, cluster.tier)
+    ops = SnapshotOps(atlas.client, Endpoints(atlas.group_id, atlas.cluster_name, cluster.kind), wait=atlas.params['wait'],
+                      wait_timeout=atlas.params['wait_timeout'], warn=atlas.warn)
     result: dict[str, t.Any] = {}
     if atlas.params['state'] == 'absent':
         changed, deleted = ensure_absent(atlas, ops)
@@ -348,9 +338,9 @@ def main() -> None:
             retention_in_days=dict(type='int'),
             snapshot_id=dict(type='str'),
             max_age=dict(type='int'),
-            wait=dict(type='bool', default=True),
-            wait_timeout=dict(type='int', default=3600),
+            **wait_argument_spec(timeout=3600),
         ),
+        required_one_of=[('description', 'snapshot_id')],
         supports_check_mode=True,
     )
     atlas.run(lambda: run(atlas))

@@ -183,28 +183,31 @@ snapshots:
       storage_size_bytes: 104857600
 """
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import NO_BACKUP, AtlasModule, TaskError, snake_result
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import normalized
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import NO_BACKUP, Endpoints, get_cluster
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import TaskError
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._module import AtlasModule
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import normalized, snake_result
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshots import filter_snapshots, get_snapshot, list_snapshots
 
 
-def read_snapshots(atlas: AtlasModule, kind: str) -> list[dict]:
+def read_snapshots(atlas: AtlasModule, where: Endpoints) -> list[dict]:
     """The snapshot asked for, or all of them (newest first), before filtering."""
     snapshot_id = atlas.params['snapshot_id']
     if snapshot_id:
-        snapshot = get_snapshot(atlas, kind, snapshot_id)
+        snapshot = get_snapshot(atlas.client, where, snapshot_id)
         return [snapshot] if snapshot else []
-    return list_snapshots(atlas, kind)
+    return list_snapshots(atlas.client, where)
 
 
 def run(atlas: AtlasModule) -> None:
     params = atlas.params
     atlas.check_id('snapshot_id', params['snapshot_id'])
-    cluster = atlas.get_cluster()
+    cluster = get_cluster(atlas.client, atlas.group_id, atlas.cluster_name)
     if cluster.kind == NO_BACKUP:
         raise TaskError(f'Cluster {cluster.name} is a free {cluster.tier} cluster, which has no backup snapshots. '
                         'Snapshots exist for dedicated (M10 and up), Flex and legacy M2/M5 clusters.')
-    snapshots = filter_snapshots(read_snapshots(atlas, cluster.kind), params['status'], params['snapshot_type'], params['description'])
+    where = Endpoints(atlas.group_id, atlas.cluster_name, cluster.kind)
+    snapshots = filter_snapshots(read_snapshots(atlas, where), params['status'], params['snapshot_type'], params['description'])
     atlas.exit(changed=False, cluster_kind=cluster.kind, snapshots=[snake_result(normalized(snap)) for snap in snapshots])
 
 

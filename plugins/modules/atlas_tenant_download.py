@@ -29,6 +29,7 @@ description:
     is moved into place.
 extends_documentation_fragment:
   - mongodb_atlas.backup.atlas
+  - mongodb_atlas.backup.atlas.wait
   - mongodb_atlas.backup.atlas.attributes
   - ansible.builtin.files
 attributes:
@@ -51,19 +52,12 @@ options:
     type: str
     default: auto
     choices: [auto, flex, tenant]
-  wait:
-    description:
-      - Wait until the download job is completed and has a link. Required (the default) when O(dest) is set.
-    type: bool
-    default: true
   wait_timeout:
-    description:
-      - Seconds to wait for the download job.
-    type: int
     default: 1800
   dest:
     description:
       - Where to save the archive. An existing directory (or a path ending in C(/)) receives C(<snapshot_id>.tgz).
+      - Needs O(wait=true) (the default): the archive can only be fetched once the download job has a link.
       - Its directory must exist and be writable. In check mode a directory that does not exist yet (because an earlier
         task of the play creates it) is only a warning, and the task reports C(changed=true).
       - When set, the result carries no usable link (RV(restore_job) has no C(snapshot_url)); RV(link_expires_at) says
@@ -220,86 +214,21 @@ checksum:
   sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 """
 
-import os
-import tempfile
 import typing as t
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._base import FLEX, NO_BACKUP, TENANT, AtlasModule, TaskError, snake_result
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasApiError
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._download import (
-    DownloadApi, DownloadFailed, DownloadJobs, TenantApiGone, fetch_archive, sha256_of,
-)
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import expires_time, normalized
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._archive import Destination, DownloadFailed
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import FLEX, NO_BACKUP, TENANT, Endpoints, get_cluster
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._download_jobs import DownloadApi, DownloadJobs, TenantApiGone
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._module import AnsibleFiles, AtlasModule, wait_argument_spec
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import expires_time, normalized, snake_result
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._time import iso
-
-ARCHIVE_MODE = 0o600  # archives hold a whole database: private unless mode says otherwise
-
-
-def names_directory(dest: str) -> bool:
-    """dest is an existing directory, or a path ending in / (a directory an earlier task may still create)."""
-    return os.path.isdir(dest) or dest.endswith(os.sep)
-
-
-def target_path(dest: str | None, snapshot_id: str | None) -> str | None:
-    """The file to write: dest itself, or <snapshot_id>.tgz inside a directory (None until the snapshot is known)."""
-    if dest is None:
-        return None
-    if names_directory(dest):
-        return os.path.join(dest, f'{snapshot_id}.tgz') if snapshot_id else None
-    return dest
-
-
-def dest_directory(dest: str) -> str:
-    return dest if names_directory(dest) else (os.path.dirname(dest) or '.')
-
-
-def check_dest(atlas: AtlasModule, dest: str) -> None:
-    """The destination's directory must exist and be writable, checked before any request.
-
-    In check mode a missing directory is only a warning: an earlier task of the same play may create it.
-    """
-    directory = dest_directory(dest)
-    if not os.path.isdir(directory):
-        if atlas.module.check_mode:
-            atlas.module.warn(f'The directory for dest, {directory}, does not exist yet. Check mode assumes an earlier task creates it; '
-                              'a real run fails if it still does not exist.')
-            return
-        raise TaskError(f'The directory for dest, {directory}, does not exist (or is not a directory). Create it first.')
-    if not os.access(directory, os.W_OK | os.X_OK):
-        raise TaskError(f'The directory for dest, {directory}, is not writable by this user.')
-
-
-def file_args(atlas: AtlasModule, path: str) -> dict[str, t.Any]:
-    """mode, owner, group (and SELinux) for path; mode 0600 unless the task gives one."""
-    args = atlas.module.load_file_common_arguments(atlas.params, path=path)
-    if atlas.params.get('mode') is None:
-        args['mode'] = ARCHIVE_MODE
-    return args
-
-
-def probe_file_attributes(atlas: AtlasModule, dest: str) -> None:
-    """Apply mode, owner and group to a scratch file beside dest, so that bad values fail before Atlas is asked anything."""
-    if not any(atlas.params.get(key) is not None for key in ('mode', 'owner', 'group', 'seuser', 'serole', 'setype', 'selevel')):
-        return
-    handle, probe = tempfile.mkstemp(dir=dest_directory(dest), prefix='.atlas-attributes.', suffix='.part')
-    os.close(handle)
-    atlas.module.add_cleanup_file(probe)
-    atlas.module.set_fs_attributes_if_different(file_args(atlas, probe), False)
-    os.unlink(probe)
-
-
-def exit_leaving_existing_file(atlas: AtlasModule, path: str) -> t.NoReturn:
-    """dest is already there and force is off: leave it alone, request nothing."""
-    args = atlas.module.load_file_common_arguments(atlas.params, path=path)
-    changed = atlas.module.set_fs_attributes_if_different(args, False)
-    atlas.exit(changed=changed, dest=path, size=os.path.getsize(path), checksum=sha256_of(path), restore_job={}, download_api=None,
-               msg='dest exists; set force: true to download again')
 
 
 def choose_api(atlas: AtlasModule) -> str:
     """Which download API fits this cluster (auto), or the forced one; other cluster kinds fail saying what fits."""
     forced = atlas.params['download_api']
-    cluster = atlas.get_cluster()
+    cluster = get_cluster(atlas.client, atlas.group_id, atlas.cluster_name)
     if cluster.kind == NO_BACKUP:
         raise TaskError(f'Cluster {atlas.cluster_name} is a free {cluster.tier} cluster, which has no backups to download.')
     if cluster.kind not in (FLEX, TENANT):
@@ -312,37 +241,46 @@ def choose_api(atlas: AtlasModule) -> str:
 Obtained = t.Tuple[str, dict, t.Optional[dict], bool]  # api used, snapshot, job (None: check mode, would request), changed
 
 
-def obtain_job(atlas: AtlasModule, which: str) -> Obtained:
+class LeaveExistingFile(Exception):
+    """dest is already there and force is off: the task ends with this result, requesting nothing."""
+
+    def __init__(self, result: dict[str, t.Any]) -> None:
+        super().__init__('dest exists')
+        self.result = result
+
+
+def obtain_job(atlas: AtlasModule, which: str, destination: Destination | None) -> Obtained:
     """Snapshot and (waited-for) job on one API, falling back from a removed tenant API to Flex when choosing automatically,
     even when the tenant API disappears while a job is being polled."""
     try:
-        return run_on(atlas, which)
+        return run_on(atlas, which, destination)
     except TenantApiGone:
         if atlas.params['download_api'] == 'tenant':
             raise TaskError('The tenant (M2/M5) backup API answered as removed: Atlas retired it on 2026-01-22 and every M2/M5 cluster '
                             'is now a Flex cluster. Use download_api: auto or flex.') from None
-        atlas.module.warn('The tenant backup API is gone (retired 2026-01-22); using the Flex API.')
-        return run_on(atlas, FLEX)
+        atlas.warn('The tenant backup API is gone (retired 2026-01-22); using the Flex API.')
+        return run_on(atlas, FLEX, destination)
 
 
-def run_on(atlas: AtlasModule, which: str) -> Obtained:
-    jobs = DownloadJobs(atlas, DownloadApi(atlas, which))
+def run_on(atlas: AtlasModule, which: str, destination: Destination | None) -> Obtained:
+    api = DownloadApi(atlas.client, Endpoints(atlas.group_id, atlas.cluster_name, which))
+    jobs = DownloadJobs(atlas.client, api, wait_timeout=atlas.params['wait_timeout'], warn=atlas.warn)
     try:
         snapshot = jobs.snapshot(atlas.params['snapshot_id'])
-        path = target_path(atlas.params['dest'], snapshot['id'])
-        if path and os.path.exists(path) and not atlas.params['force']:
-            exit_leaving_existing_file(atlas, path)
+        existing = destination.existing(snapshot['id'], atlas.params['force']) if destination else None
+        if existing is not None:
+            raise LeaveExistingFile(existing)
         job, known = jobs.find(snapshot['id'])
         changed = job is None
-        if job is None and atlas.module.check_mode:
+        if job is None and atlas.check_mode:
             return which, snapshot, None, True
         if job is None:
             job = jobs.request(snapshot['id'], known)
-        if atlas.params['wait'] and not atlas.module.check_mode:
+        if atlas.params['wait'] and not atlas.check_mode:
             job = jobs.wait(job)
         return which, snapshot, job, changed
     except AtlasApiError as err:
-        raise atlas.api_error(f'get a download of a snapshot of cluster {atlas.cluster_name}', err) from None
+        raise api.where.failure(f'get a download of a snapshot of cluster {atlas.cluster_name}', err) from None
 
 
 def shown_job(job: dict, with_link: bool) -> dict[str, t.Any]:
@@ -353,24 +291,36 @@ def shown_job(job: dict, with_link: bool) -> dict[str, t.Any]:
     return shown
 
 
+def prepare_destination(atlas: AtlasModule) -> Destination | None:
+    """Check dest before any request: wait is on, its directory is there and writable, the file attributes apply."""
+    params = atlas.params
+    if not params['dest']:
+        return None
+    if not params['wait']:
+        raise TaskError('dest needs wait: true, since the archive can only be downloaded once its link is ready.')
+    files = AnsibleFiles(atlas.module)
+    destination = Destination(params['dest'], files)
+    warning = destination.check_directory(atlas.check_mode)
+    if warning:
+        atlas.warn(warning)
+    existing = destination.existing(params['snapshot_id'], params['force'])
+    if existing is not None:
+        raise LeaveExistingFile(existing)
+    if not atlas.check_mode:
+        destination.probe_attributes(files.requested)
+    return destination
+
+
 def run(atlas: AtlasModule) -> None:
     params = atlas.params
     atlas.check_id('snapshot_id', params['snapshot_id'])
-    if params['wait_timeout'] < 0:
-        raise TaskError(f'wait_timeout must be 0 or more, got {params["wait_timeout"]}.')
-    if params['dest']:
-        if not params['wait']:
-            raise TaskError('dest needs wait: true, since the archive can only be downloaded once its link is ready.')
-        check_dest(atlas, params['dest'])
-        known_target = target_path(params['dest'], params['snapshot_id'])
-        if known_target and os.path.exists(known_target) and not params['force']:
-            exit_leaving_existing_file(atlas, known_target)
-        if not atlas.module.check_mode:
-            probe_file_attributes(atlas, params['dest'])
-
-    which, snapshot, job, changed = obtain_job(atlas, choose_api(atlas))
+    try:
+        destination = prepare_destination(atlas)
+        which, snapshot, job, changed = obtain_job(atlas, choose_api(atlas), destination)
+    except LeaveExistingFile as leave:
+        atlas.exit(**leave.result)
     result: dict[str, t.Any] = {'download_api': which}
-    path = target_path(params['dest'], snapshot['id'])
+    path = destination.path_for(snapshot['id']) if destination else None
     if job is None:  # check mode, a new job would be requested
         result['restore_job'] = {'snapshot_id': snapshot['id']}
     else:
@@ -378,36 +328,25 @@ def run(atlas: AtlasModule) -> None:
         expires = expires_time(job)
         if expires is not None and job.get('snapshotUrl'):
             result['link_expires_at'] = iso(expires)
-    if path:
+    if destination and path:
         result['dest'] = path
         changed = True  # dest is missing or force is set: a file is (or would be) written
-        if not atlas.module.check_mode:
-            save_archive(atlas, t.cast(dict, job), path, result)
+        if not atlas.check_mode:
+            result.update(save_archive(atlas, destination, t.cast(dict, job), path))
     atlas.exit(changed=changed, **result)
 
 
-def save_archive(atlas: AtlasModule, job: dict, path: str, result: dict[str, t.Any]) -> None:
-    """Download and verify into a temp file that already has the file attributes, then move it into place.
-
-    dest is untouched on any failure, and no temp file survives one (SIGTERM included).
-    """
-    def prepare(temp: str) -> None:
-        atlas.module.add_cleanup_file(temp)
-        atlas.module.set_fs_attributes_if_different(file_args(atlas, temp), False)
-
+def save_archive(atlas: AtlasModule, destination: Destination, job: dict, path: str) -> dict[str, t.Any]:
+    """Download, verify and move into place; dest is untouched on any failure, and no temp file survives one."""
     try:
-        fetched = fetch_archive(atlas, job['snapshotUrl'], path, atlas.params['validate_archive'], link_expires=expires_time(job),
-                                on_temp=prepare)
+        saved = destination.save(atlas.client, job['snapshotUrl'], path, atlas.params['validate_archive'], expires_time(job))
     except DownloadFailed as failure:
         raise TaskError(f'Failed to download snapshot {job.get("snapshotId")} of cluster {atlas.cluster_name}: {failure}. '
                         f'{path} was left as it was. Re-running the task requests a fresh download link.', job_id=job.get('id')) from None
-    atlas.module.atomic_move(fetched['temp'], path)
-    # atomic_move gives a replaced file's attributes to the new one; the task's (or 0600) win.
-    atlas.module.set_fs_attributes_if_different(file_args(atlas, path), False)
-    if fetched['trailing_bytes']:
-        atlas.module.warn(f'{fetched["trailing_bytes"]} bytes follow the end of the gzip stream in {path}; they were ignored, '
-                          'as gzip -t and tar do. The archive itself checked out.')
-    result.update(size=fetched['size'], checksum=fetched['sha256'])
+    if saved['trailing_bytes']:
+        atlas.warn(f'{saved["trailing_bytes"]} bytes follow the end of the gzip stream in {path}; they were ignored, '
+                   'as gzip -t and tar do. The archive itself checked out.')
+    return dict(size=saved['size'], checksum=saved['checksum'])
 
 
 def main() -> None:
@@ -415,8 +354,7 @@ def main() -> None:
         argument_spec=dict(
             snapshot_id=dict(type='str'),
             download_api=dict(type='str', default='auto', choices=['auto', 'flex', 'tenant']),
-            wait=dict(type='bool', default=True),
-            wait_timeout=dict(type='int', default=1800),
+            **wait_argument_spec(timeout=1800),
             dest=dict(type='path'),
             force=dict(type='bool', default=False),
             validate_archive=dict(type='bool', default=True),

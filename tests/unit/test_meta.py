@@ -2,9 +2,11 @@
 # Copyright (c) 2026 mongodb_atlas.backup contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Collection metadata stays complete: the action group lists every module, and one version number holds everywhere."""
+"""Collection metadata and structure stay as designed: the action group lists every module, one version number holds
+everywhere, module_utils raise and never end the task, and imports run one way."""
 from __future__ import annotations
 
+import ast
 import os
 
 import yaml
@@ -36,7 +38,42 @@ def test_module_utils_raise_and_only_main_ends_the_task():
     enders = ('.fail(', 'fail_api(', 'fail_json(', 'exit_json(', '.exit(')
     offenders = []
     for name in sorted(os.listdir(folder)):
-        if name.endswith('.py') and name != '_base.py':
+        if name.endswith('.py') and name != '_module.py':
             with open(os.path.join(folder, name), encoding='utf-8') as handle:
                 offenders += [f'{name}:{number}' for number, line in enumerate(handle, 1) if any(ender in line for ender in enders)]
     assert offenders == []
+
+
+# Lower layers never import higher ones: modules -> module base -> services -> cluster model -> client, errors.
+LAYERS = {
+    '_errors': 0, '_time': 0,
+    '_client': 1, '_records': 1,
+    '_transfer': 2, '_cluster': 2, '_waiter': 2, '_writes': 2,
+    '_snapshots': 3, '_archive': 3, '_download_jobs': 3,
+    '_snapshot_ops': 4,
+    '_module': 5,
+}
+
+
+def module_utils_imports(path):
+    with open(path, encoding='utf-8') as handle:
+        tree = ast.parse(handle.read())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            yield node.module
+
+
+def test_imports_run_one_way():
+    folder = os.path.join(ROOT, 'plugins', 'module_utils')
+    files = sorted(name[:-3] for name in os.listdir(folder) if name.endswith('.py') and name != '__init__.py')
+    assert sorted(LAYERS) == files  # a new file gets a place in the picture
+    wrong = []
+    for name in files:
+        for module in module_utils_imports(os.path.join(folder, f'{name}.py')):
+            if module.startswith('ansible_collections.mongodb_atlas.backup.plugins.module_utils.'):
+                target = module.rsplit('.', 1)[1]
+                if LAYERS[target] >= LAYERS[name]:
+                    wrong.append(f'{name} imports {target}')
+            if module == 'ansible.module_utils.basic' and name != '_module':
+                wrong.append(f'{name} imports AnsibleModule: only the module base may')
+    assert wrong == []

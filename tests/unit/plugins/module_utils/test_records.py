@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import newest, newest_first, normalized, status_of
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import newest, newest_first, normalized, snake_result, status_of
 
 CLOUD = {'id': 'c', 'status': 'inProgress', 'createdAt': '2026-11-22T03:00:00Z', 'expiresAt': '2026-11-29T03:00:00Z'}
 FLEX = {'id': 'f', 'status': 'RUNNING', 'startTime': '2026-11-22T03:00:00Z', 'scheduledTime': '2026-11-22T02:59:00Z',
@@ -43,3 +43,7 @@ def test_queued_without_a_time_is_newest_and_unreadable_times_oldest():
     docs = [{'id': 'old', 'createdAt': '2026-11-20T03:00:00Z'}, {'id': 'garbled', 'createdAt': 'yesterday'},
             {'id': 'queued', 'status': 'queued'}, {'id': 'new', 'createdAt': '2026-11-22T03:00:00Z'}]
     assert [doc['id'] for doc in newest_first(docs)] == ['queued', 'new', 'old', 'garbled']
+
+
+def test_snake_result_drops_links():
+    assert snake_result({'snapshotIds': ['a'], 'links': [], 'mongoDBVersion': '8.0'}) == {'snapshot_ids': ['a'], 'mongo_db_version': '8.0'}

@@ -1,0 +1,118 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 mongodb_atlas.backup contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+# This module_utils is PRIVATE to the mongodb_atlas.backup collection; its API may change without notice.
+"""The cluster model: the kinds of cluster (replica set, sharded, flex, tenant, free), how to tell them apart with one
+request, and every API path that follows from a kind. The only file that spells an Atlas path.
+
+Cluster names and ids are validated by the module base before they get here, so they are safe in a URL path.
+"""
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, task_error
+
+# Cluster kinds, as atlas_snapshot_info returns them in cluster_kind.
+REPLICA_SET = 'replicaSet'
+SHARDED = 'shardedCluster'
+FLEX = 'flex'
+TENANT = 'tenant'
+NO_BACKUP = 'noBackup'
+
+TENANT_TIERS = ('M2', 'M5')
+FREE_TIER = 'M0'
+
+
+class ClusterInfo(t.NamedTuple):
+    """What the modules need to know about a cluster."""
+
+    name: str
+    kind: str           # REPLICA_SET, SHARDED, FLEX, TENANT or NO_BACKUP
+    tier: str | None    # instance size, e.g. M10; None for flex
+
+
+def cluster_path(group_id: str, cluster_name: str) -> str:
+    return f'/groups/{group_id}/clusters/{cluster_name}'
+
+
+def kind_from_description(doc: dict[str, t.Any]) -> ClusterInfo:
+    """Work out a dedicated or shared-tier cluster's kind from GET cluster (v2 2024-08-05 or v1.0 legacy shape)."""
+    tier = None
+    provider_settings = doc.get('providerSettings') or {}
+    if provider_settings.get('instanceSizeName'):
+        tier = provider_settings['instanceSizeName']
+    for spec in doc.get('replicationSpecs') or []:
+        for region in spec.get('regionConfigs') or []:
+            tier = tier or (region.get('electableSpecs') or {}).get('instanceSize')
+    name = doc.get('name', '')
+    if tier == FREE_TIER:
+        return ClusterInfo(name, NO_BACKUP, tier)
+    if tier in TENANT_TIERS:
+        return ClusterInfo(name, TENANT, tier)
+    kind = SHARDED if doc.get('clusterType') in ('SHARDED', 'GEOSHARDED') else REPLICA_SET
+    return ClusterInfo(name, kind, tier)
+
+
+def get_cluster(client: AtlasClient, group_id: str, cluster_name: str) -> ClusterInfo:
+    """Find out the cluster's kind with one request: GET cluster, which refuses Flex clusters with a telling code."""
+    try:
+        doc = client.get(cluster_path(group_id, cluster_name), resource='cluster') or {}
+    except AtlasApiError as err:
+        if err.error_code == 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API':
+            return ClusterInfo(cluster_name, FLEX, None)
+        raise task_error(f'read cluster {cluster_name}', err, group_id, cluster_name) from None
+    info = kind_from_description(doc)
+    return info._replace(name=info.name or cluster_name)
+
+
+class Endpoints:
+    """Every API path of one cluster, for the API that serves its kind (or the download API asked for).
+
+    resource picks the API version (backup, flex or tenant: see AtlasClient). Paths that the kind does not have are None.
+    """
+
+    def __init__(self, group_id: str, cluster_name: str, kind: str) -> None:
+        self.group_id = group_id
+        self.cluster_name = cluster_name
+        self.kind = kind
+        cluster = cluster_path(group_id, cluster_name)
+        self.retention_base = f'{cluster}/backup/snapshots'  # Atlas re-dates through the replica-set path for every kind
+        self.take: str | None = None
+        self.download: str | None = None
+        if kind == FLEX:
+            flex = f'/groups/{group_id}/flexClusters/{cluster_name}/backup'
+            self.resource = 'flex'
+            self.snapshots = self.snapshot_base = f'{flex}/snapshots'
+            self.jobs: str | None = f'{flex}/restoreJobs'
+            self.download = f'{flex}/download'
+        elif kind == TENANT:
+            self.resource = 'tenant'
+            self.snapshots = self.snapshot_base = f'{cluster}/backup/tenant/snapshots'
+            self.jobs = f'{cluster}/backup/tenant/restores'
+            self.download = f'{cluster}/backup/tenant/download'
+        else:
+            self.resource = 'backup'
+            self.snapshots = self.snapshot_base = self.take = f'{cluster}/backup/snapshots'
+            if kind == SHARDED:
+                self.snapshots = f'{cluster}/backup/snapshots/shardedClusters'
+                self.snapshot_base = f'{cluster}/backup/snapshots/shardedCluster'
+            self.jobs = f'{cluster}/backup/restoreJobs'
+
+    def snapshot(self, snapshot_id: str) -> str:
+        """One snapshot: GET, and DELETE for on-demand ones."""
+        return f'{self.snapshot_base}/{snapshot_id}'
+
+    def retention(self, snapshot_id: str) -> str:
+        """PATCH a snapshot's expiry."""
+        return f'{self.retention_base}/{snapshot_id}'
+
+    def job(self, job_id: str) -> str:
+        """One download (restore) job."""
+        return f'{t.cast(str, self.jobs)}/{job_id}'
+
+    def failure(self, action: str, err: AtlasApiError) -> TaskError:
+        """The task's failure for an Atlas error met while trying to <action> on this cluster."""
+        return task_error(action, err, self.group_id, self.cluster_name)

@@ -1,0 +1,178 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 mongodb_atlas.backup contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+# This module_utils is PRIVATE to the mongodb_atlas.backup collection; its API may change without notice.
+"""Download jobs of Flex and legacy M2/M5 (tenant) clusters: pick the snapshot, reuse a job whose link is still good,
+request one without duplicates, wait for its link; and the tenant API's 2026 sunset, met by falling back to Flex.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime
+import typing as t
+
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import TENANT, Endpoints
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, is_missing
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import (
+    COMPLETED, FAILED, UNFINISHED, expires_of, expires_time, newest, newest_first, status_of,
+)
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._waiter import wait_or_raise
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._writes import post_without_duplicates
+
+# A link must stay valid at least this long to be handed out again (a 1 GiB download takes minutes).
+REUSE_MARGIN = datetime.timedelta(minutes=10)
+
+
+class TenantApiGone(Exception):
+    """The tenant endpoints answered like a removed API (410, or a 404 that is not about a missing resource)."""
+
+
+def is_sunset(err: AtlasApiError) -> bool:
+    """410, or a 404 that does not say which resource is missing (RESOURCE_NOT_FOUND, no code): the route is gone.
+
+    FACTS marks the exact sunset answer as unverified, so both count; a 404 naming a missing snapshot, job, cluster or
+    project is about that resource and never triggers the fallback.
+    """
+    if err.status == 410:
+        return True
+    return err.status == 404 and not any(is_missing(err, resource) for resource in ('snapshot', 'job', 'cluster', 'project'))
+
+
+class DownloadApi:
+    """One download API (tenant or flex) of one cluster: its Endpoints, and the tenant sunset raised as TenantApiGone."""
+
+    def __init__(self, client: AtlasClient, where: Endpoints) -> None:
+        self.client = client
+        self.where = where
+        self.which = where.kind
+
+    def get(self, path: str) -> t.Any:
+        """GET one document; a tenant call that meets the sunset raises TenantApiGone."""
+        with self._sunset_is_gone():
+            return self.client.get(path, resource=self.where.resource)
+
+    def post(self, path: str, body: dict) -> t.Any:
+        """POST a request; a tenant call that meets the sunset raises TenantApiGone."""
+        with self._sunset_is_gone():
+            return self.client.post(path, body, resource=self.where.resource)
+
+    @contextlib.contextmanager
+    def _sunset_is_gone(self) -> t.Iterator[None]:
+        try:
+            yield
+        except AtlasApiError as err:
+            if self.which == TENANT and is_sunset(err):
+                raise TenantApiGone(str(err)) from None
+            raise
+
+    def list_all(self, path: str) -> list[dict[str, t.Any]]:
+        """Every item, newest first by creation time (never by the API's order)."""
+        with self._sunset_is_gone():
+            return newest_first(self.client.list_all(path, resource=self.where.resource))
+
+
+def newest_completed(snapshots: list[dict[str, t.Any]]) -> dict[str, t.Any] | None:
+    """The completed snapshot taken last, judged by its creation time, not by list position."""
+    return newest(snap for snap in snapshots if status_of(snap) == COMPLETED and snap.get('id'))
+
+
+def link_valid(job: dict[str, t.Any], now: datetime.datetime) -> bool:
+    """The job's link stays valid for at least REUSE_MARGIN more (Atlas's clock); an unreadable expiry never does."""
+    expires = expires_time(job)
+    return expires is not None and expires - now >= REUSE_MARGIN
+
+
+def usable_job(job: dict[str, t.Any], snapshot_id: str, now: datetime.datetime) -> bool:
+    """A download job of this snapshot that is still being made, or completed with a link valid long enough."""
+    if not job.get('id') or job.get('snapshotId') != snapshot_id or job.get('deliveryType', 'DOWNLOAD') != 'DOWNLOAD':
+        return False
+    status = status_of(job)
+    if status in UNFINISHED:
+        return expires_of(job) is None or link_valid(job, now)  # no link yet: its expiry is checked again when it has one
+    return status == COMPLETED and bool(job.get('snapshotUrl')) and link_valid(job, now)
+
+
+def reusable_job(jobs: list[dict[str, t.Any]], snapshot_id: str, now: datetime.datetime) -> dict[str, t.Any] | None:
+    """The newest usable download job for this snapshot (by request time, whatever the list order)."""
+    return next((job for job in newest_first(jobs) if usable_job(job, snapshot_id, now)), None)
+
+
+def job_ready(job: dict[str, t.Any]) -> bool:
+    status = status_of(job)
+    return status == FAILED or (status == COMPLETED and bool(job.get('snapshotUrl')))
+
+
+class DownloadJobs:
+    """Find, request and wait for a download job on one API; wait_timeout is the task's, warn tells the user."""
+
+    def __init__(self, client: AtlasClient, api: DownloadApi, *, wait_timeout: int, warn: t.Callable[[str], None]) -> None:
+        self.client = client
+        self.api = api
+        self.where = api.where
+        self.wait_timeout = wait_timeout
+        self.warn = warn
+
+    def snapshot(self, snapshot_id: str | None) -> dict[str, t.Any]:
+        """The snapshot asked for (which must be completed), or the newest completed one."""
+        name = self.where.cluster_name
+        if snapshot_id is None:
+            snap = newest_completed(self.api.list_all(self.where.snapshots))
+            if snap is None:
+                raise TaskError(f'Cluster {name} has no completed snapshot to download yet.')
+            return snap
+        try:
+            snap = self.api.get(self.where.snapshot(snapshot_id)) or {}
+        except AtlasApiError as err:
+            if is_missing(err, 'snapshot'):
+                raise TaskError(f'Snapshot {snapshot_id} does not exist in cluster {name} ({err.error_code}).', error_code=err.error_code) from None
+            raise
+        if status_of(snap) != COMPLETED:
+            raise TaskError(f'Snapshot {snapshot_id} of cluster {name} is {snap.get("status")}, not completed; '
+                            'only completed snapshots can be downloaded. Run again once it has completed.')
+        return dict(snap, id=snap.get('id') or snapshot_id)
+
+    def find(self, snapshot_id: str) -> tuple[dict[str, t.Any] | None, set[str]]:
+        jobs = self.api.list_all(t.cast(str, self.where.jobs))
+        return reusable_job(jobs, snapshot_id, self.client.now()), {job['id'] for job in jobs if job.get('id')}
+
+    def request(self, snapshot_id: str, known_ids: set[str]) -> dict[str, t.Any]:
+        """POST a download request; after an ambiguous failure, re-read and adopt the job Atlas made instead of asking twice."""
+        def refused(err: AtlasApiError) -> dict[str, t.Any]:
+            if err.error_code != 'CANNOT_DOWNLOAD_SNAPSHOT_CONCURRENTLY':
+                raise err
+            return self._adopt_concurrent(snapshot_id, err)
+
+        return post_without_duplicates(self.client, 'download job', lambda: self.api.post(t.cast(str, self.where.download), {'snapshotId': snapshot_id}),
+                                       lambda: self._adopt(snapshot_id, known_ids), refused, cluster_name=self.where.cluster_name, warn=self.warn)
+
+    def _adopt(self, snapshot_id: str, known_ids: set[str]) -> dict[str, t.Any] | None:
+        """The newest job for this snapshot that was not there before our request and has not failed."""
+        for job in self.api.list_all(t.cast(str, self.where.jobs)):
+            if job.get('id') and job['id'] not in known_ids and job.get('snapshotId') == snapshot_id and status_of(job) != FAILED:
+                return job
+        return None
+
+    def _adopt_concurrent(self, snapshot_id: str, err: AtlasApiError) -> dict[str, t.Any]:
+        """Atlas says a download of this snapshot is under way: use that job if it is in flight, or done with a link valid long
+        enough (Atlas's clock), newest first; never an expired link."""
+        now = self.client.now()
+        for job in self.api.list_all(t.cast(str, self.where.jobs)):
+            if usable_job(job, snapshot_id, now):
+                return job
+        raise TaskError(f'Atlas refused a new download of snapshot {snapshot_id} because another one is under way '
+                        f'({err.error_code}), but no job for it is in flight or has a link valid for at least '
+                        f'{int(REUSE_MARGIN.total_seconds() // 60)} more minutes. Run again in a few minutes.', error_code=err.error_code)
+
+    def wait(self, job: dict[str, t.Any]) -> dict[str, t.Any]:
+        """Poll the job until COMPLETED with a link (or FAILED); fail the task on FAILED or timeout."""
+        job_id = job['id']
+        if not job_ready(job):
+            job = wait_or_raise(self.client, lambda: self.api.get(self.where.job(job_id)) or {}, job_ready,
+                                what=f'download job {job_id} of snapshot {job.get("snapshotId")}', first=job,
+                                timeout=float(self.wait_timeout), wait_timeout=self.wait_timeout, job_id=job_id)
+        if status_of(job) == FAILED:
+            raise TaskError(f'Download job {job_id} for snapshot {job.get("snapshotId")} of cluster {self.where.cluster_name} FAILED on Atlas; '
+                            'run the task again to request a new one.', job_id=job_id)
+        return dict(job, id=job.get('id') or job_id)

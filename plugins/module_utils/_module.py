@@ -1,0 +1,191 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 mongodb_atlas.backup contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+# This module_utils is PRIVATE to the mongodb_atlas.backup collection; its API may change without notice.
+"""The module base: the Ansible adapter. The shared argument spec, input checks, the client built from the options, and
+the one place where a task ends: exit() or fail(), reached from AtlasModule.run in each module's main().
+
+Services below it raise TaskError or AtlasApiError and never see the AnsibleModule.
+"""
+from __future__ import annotations
+
+import os
+import re
+import ssl
+import traceback
+import typing as t
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, AtlasClient, DigestAuth
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, scrub, task_error
+
+DEFAULT_BASE_URL = 'https://cloud.mongodb.com'
+ID_PATTERN = re.compile(r'^[a-f0-9]{24}$')
+CLUSTER_NAME_PATTERN = re.compile(r'^[a-zA-Z0-9][a-zA-Z0-9-]*$')
+
+SHARED_ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = dict(
+    api_public_key=dict(type='str', fallback=(env_fallback, ['MONGODB_ATLAS_PUBLIC_KEY', 'MONGODB_ATLAS_PUBLIC_API_KEY'])),
+    api_private_key=dict(type='str', no_log=True, fallback=(env_fallback, ['MONGODB_ATLAS_PRIVATE_KEY', 'MONGODB_ATLAS_PRIVATE_API_KEY'])),
+    api_base_url=dict(type='str', fallback=(env_fallback, ['MONGODB_ATLAS_BASE_URL'])),
+    api_version=dict(type='str', default='v2', choices=['v2', 'v1.0']),
+    group_id=dict(type='str', aliases=['project_id'], fallback=(env_fallback, ['MONGODB_ATLAS_PROJECT_ID'])),
+    cluster_name=dict(type='str', required=True),
+    validate_certs=dict(type='bool', default=True),
+    ca_path=dict(type='path'),
+    timeout=dict(type='int', default=30),
+    retries=dict(type='int', default=5),
+)
+
+
+
+def wait_argument_spec(timeout: int) -> dict[str, dict[str, t.Any]]:
+    """wait and wait_timeout, as the atlas.wait doc fragment documents them; each module picks its default timeout."""
+    return dict(wait=dict(type='bool', default=True), wait_timeout=dict(type='int', default=timeout))
+
+
+# Retry waits longer than this are worth a warning even when the retries succeeded.
+NOTICEABLE_RETRY_SECONDS = 10.0
+
+
+def check_ca_path(path: str) -> str | None:
+    """Why ca_path cannot be used (missing, unreadable, no certificate in it), or None when it can."""
+    if os.path.isdir(path):
+        return None if os.access(path, os.R_OK | os.X_OK) else f'ca_path {path} is a directory this user cannot read'
+    if not os.path.exists(path):
+        return f'ca_path {path} does not exist'
+    if not os.access(path, os.R_OK):
+        return f'ca_path {path} is not readable by this user'
+    try:
+        ssl.create_default_context(cafile=path)
+    except ssl.SSLError:
+        return f'ca_path {path} holds no PEM certificate (expected one or more "-----BEGIN CERTIFICATE-----" blocks)'
+    except (OSError, ValueError) as exc:
+        return f'ca_path {path} cannot be read: {getattr(exc, "strerror", None) or exc}'
+    return None
+
+
+class AnsibleFiles:
+    """The archive's FileOps: Ansible's file attributes (mode, owner, group, SELinux), clean-up files and atomic move."""
+
+    ATTRIBUTES = ('mode', 'owner', 'group', 'seuser', 'serole', 'setype', 'selevel')
+
+    def __init__(self, module: AnsibleModule) -> None:
+        self.module = module
+
+    @property
+    def requested(self) -> bool:
+        """The task sets any file attribute."""
+        return any(self.module.params.get(key) is not None for key in self.ATTRIBUTES)
+
+    def apply_attributes(self, path: str, default_mode: int | None) -> bool:
+        args = self.module.load_file_common_arguments(self.module.params, path=path)
+        if self.module.params.get('mode') is None and default_mode is not None:
+            args['mode'] = default_mode
+        return self.module.set_fs_attributes_if_different(args, False)
+
+    def register_temp(self, path: str) -> None:
+        self.module.add_cleanup_file(path)
+
+    def move(self, src: str, dest: str) -> None:
+        self.module.atomic_move(src, dest)
+
+
+class AtlasModule:
+    """An AnsibleModule with the shared options, checked input, an Atlas client, and Atlas-aware failures.
+
+    Every exit goes through exit() or fail(), which add `changed` (true once Atlas was written to, even when the
+    task then fails) and `retries_used`, and warn once when retries cost noticeable time.
+    """
+
+    def __init__(self, argument_spec: dict[str, dict[str, t.Any]], **kwargs: t.Any) -> None:
+        spec = dict(SHARED_ARGUMENT_SPEC)
+        spec.update(argument_spec)
+        self.module = AnsibleModule(argument_spec=spec, **kwargs)
+        self.params = self.module.params
+        self.check_mode: bool = self.module.check_mode
+        if not HAS_REQUESTS:
+            self.module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+        self._check_shared_params()
+        self.group_id: str = self.params['group_id']
+        self.cluster_name: str = self.params['cluster_name']
+        self.client: AtlasClient = AtlasClient(
+            base_url=self.params['api_base_url'] or DEFAULT_BASE_URL,
+            auth=DigestAuth(self.params['api_public_key'], self.params['api_private_key']),
+            api_version=self.params['api_version'],
+            timeout=self.params['timeout'],
+            retries=self.params['retries'],
+            validate_certs=self.params['validate_certs'],
+            ca_path=self.params['ca_path'],
+        )
+
+    def _check_shared_params(self) -> None:
+        """Reject bad connection input before any request is made."""
+        p = self.params
+        if not p['api_public_key'] or not p['api_private_key']:
+            self.fail('api_public_key and api_private_key are required (or set MONGODB_ATLAS_PUBLIC_KEY and MONGODB_ATLAS_PRIVATE_KEY)')
+        if not p['group_id']:
+            self.fail('group_id is required (or set MONGODB_ATLAS_PROJECT_ID)')
+        self.check_id('group_id', p['group_id'])
+        if not CLUSTER_NAME_PATTERN.match(p['cluster_name']):
+            self.fail(f"cluster_name {p['cluster_name']!r} is not a valid Atlas cluster name: use letters, digits and hyphens, "
+                      'starting with a letter or digit')
+        if p['timeout'] < 1:
+            self.fail(f"timeout must be at least 1 second, got {p['timeout']}")
+        if p['retries'] < 0:
+            self.fail(f"retries must be 0 or more, got {p['retries']}")
+        if p.get('wait_timeout') is not None and p['wait_timeout'] < 0:
+            self.fail(f"wait_timeout must be 0 or more, got {p['wait_timeout']}")
+        base_url = p['api_base_url'] or DEFAULT_BASE_URL
+        if not re.match(r'^https?://[^/?#]+/?$', base_url):
+            self.fail(f'api_base_url {base_url!r} must be a scheme and host only, like https://cloud.mongodb.com')
+        if p['ca_path'] and not p['validate_certs']:
+            self.module.warn(f'validate_certs is false, so certificates are not checked at all and ca_path {p["ca_path"]} is ignored.')
+        elif p['ca_path']:
+            problem = check_ca_path(p['ca_path'])
+            if problem:
+                self.fail(f'{problem}. Point ca_path at the PEM bundle of the CA that signed the Atlas (or proxy) certificate.')
+
+    def check_id(self, option: str, value: str | None) -> None:
+        """Fail unless value is an Atlas id (24 lowercase hexadecimal characters)."""
+        if value is not None and not ID_PATTERN.match(value):
+            self.fail(f'{option} {value!r} is not a valid Atlas id: expected 24 lowercase hexadecimal characters')
+
+    def warn(self, msg: str) -> None:
+        self.module.warn(msg)
+
+    def _bookkeeping(self, result: dict[str, t.Any]) -> None:
+        """changed is true once Atlas accepted a write, whether the task then ends well or not; retries are reported."""
+        client: AtlasClient | None = getattr(self, 'client', None)  # None while the options are being checked
+        result['changed'] = bool(result.get('changed')) or bool(client and client.wrote)
+        if client is not None:
+            result['retries_used'] = client.retries_used
+            if client.retry_seconds > NOTICEABLE_RETRY_SECONDS and not result.get('failed'):
+                self.module.warn(f'Atlas needed {client.retry_summary()}; the task succeeded.')
+
+    def fail(self, msg: str, **kwargs: t.Any) -> t.NoReturn:
+        result = dict(kwargs, failed=True)
+        self._bookkeeping(result)
+        result.pop('failed')
+        self.module.fail_json(msg=msg, **result)
+        raise AssertionError('unreachable')  # fail_json exits; this keeps type checkers honest
+
+    def run(self, body: t.Callable[[], t.Any]) -> None:
+        """Run the module's body; an error nobody foresaw still ends as one clear failure, never a traceback."""
+        try:
+            body()
+        except TaskError as err:
+            self.fail(err.msg, **err.result)
+        except AtlasApiError as err:
+            error = task_error(f'work with cluster {self.cluster_name}', err, self.group_id, self.cluster_name)
+            self.fail(error.msg, **error.result)
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            message = scrub(' '.join(str(exc).split()))[:300] or 'no detail'
+            self.fail(f'Unexpected {exc.__class__.__name__} in {self.module._name}: {message}. This is a bug in mongodb_atlas.backup; '
+                      'please report it with the traceback shown at -vvv.', exception=scrub(traceback.format_exc()))
+
+    def exit(self, **result: t.Any) -> t.NoReturn:
+        self._bookkeeping(result)
+        self.module.exit_json(**result)
+        raise AssertionError('unreachable')

@@ -1,0 +1,220 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 mongodb_atlas.backup contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The archive on disk: the streaming gzip and tar check, the verified temp file beside dest, and clean-up on failure.
+
+fetch_archive runs with a real AtlasClient against `responses`: no stand-in for the client.
+"""
+from __future__ import annotations
+
+import errno
+import gzip
+import io
+import os
+import tarfile
+import threading
+
+import pytest
+import responses
+
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils import _archive
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._archive import ArchiveCheck, Destination, DownloadFailed, fetch_archive
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import TaskError
+
+URL = 'https://storage.test/backup-downloads/j/s.tgz'
+SIGNED = URL + '?X-Amz-Signature=abc123def'
+
+
+def tgz_bytes(level=6, size=5000):
+    buf = io.BytesIO()
+    with gzip.GzipFile(fileobj=buf, mode='wb', compresslevel=level, mtime=0) as gz:
+        with tarfile.open(fileobj=gz, mode='w|') as tar:
+            data = bytes(range(256)) * (size // 256)
+            info = tarfile.TarInfo('dump/a.bson')
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def run_check(payload, piece=7):
+    check = ArchiveCheck()
+    for start in range(0, len(payload), piece):
+        check(payload[start:start + piece])
+    check(None)
+    return check
+
+
+@pytest.mark.parametrize('level, piece', [(0, 7), (6, 1000), (9, 1 << 20)])
+def test_archive_check_accepts_a_tgz_in_any_chunking(level, piece):
+    check = run_check(tgz_bytes(level), piece)
+    assert check.error is None and check.members == 1
+
+
+def run_bounded(payload, piece):
+    """run_check in a thread: a check that spins forever fails the test instead of hanging it."""
+    outcome = []
+    worker = threading.Thread(target=lambda: outcome.append(run_check(payload, piece)), daemon=True)
+    worker.start()
+    worker.join(20)
+    assert not worker.is_alive(), 'ArchiveCheck did not terminate'
+    return outcome[0]
+
+
+def compressible_tgz(size):
+    buf = io.BytesIO()
+    with gzip.GzipFile(fileobj=buf, mode='wb', compresslevel=6, mtime=0) as gz:
+        with tarfile.open(fileobj=gz, mode='w|') as tar:
+            info = tarfile.TarInfo('dump/shop/orders.bson')
+            info.size = size
+            tar.addfile(info, io.BytesIO(b'A' * size))
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize('trailer', [bytes(512), b'x' * 100, b'\x1f\x8b' + b'junk' * 10])
+@pytest.mark.parametrize('piece', [1 << 20, 65536, 4096])
+def test_archive_check_ends_at_the_end_of_the_gzip_stream_despite_trailing_bytes(trailer, piece):
+    payload = compressible_tgz(5 * 1024 * 1024) + trailer  # 5 MiB of 'A' inflates past the 4 MiB piece in one go
+    check = run_bounded(payload, piece)
+    assert check.error is None and check.members == 1
+    assert check.trailing == len(trailer)  # accepted, as gzip -t and tar tzf do, and counted for a warning
+
+
+def test_archive_check_catches_a_flipped_byte_through_the_gzip_crc():
+    payload = bytearray(tgz_bytes(level=0, size=20000))
+    payload[len(payload) // 2] ^= 0xFF  # stored data: only the CRC can notice
+    assert 'damaged' in run_check(bytes(payload)).error
+
+
+def test_archive_check_catches_truncation_and_non_tar():
+    assert 'ends before' in run_check(tgz_bytes()[:-20]).error
+    assert run_check(gzip.compress(b'just text, not a tar' * 100)).error
+
+
+def test_archive_check_bounds_memory_on_a_zip_bomb():
+    bomb = gzip.compress(bytes(200 * 1024 * 1024))  # 200 MiB of zeros, ~200 KiB compressed
+    check = ArchiveCheck()
+    check(bomb)
+    assert check.error is None or 'tar' in check.error  # decompressed piece by piece, never all at once
+
+
+def serve(body, status=200):
+    responses.add(responses.GET, URL, body=body, status=status, headers={'Content-Length': str(len(body))})
+    return AtlasClient(base_url='https://atlas.test', retries=0)
+
+
+@responses.activate
+def test_fetch_archive_full_disk_leaves_nothing(tmp_path, monkeypatch):
+    real_fdopen = os.fdopen
+
+    class FullDisk(io.RawIOBase):
+        def __init__(self, fd, *_args, **_kwargs):
+            super().__init__()
+            self.file = real_fdopen(fd, 'wb', buffering=0)
+
+        def write(self, _data):
+            raise OSError(errno.ENOSPC, 'No space left on device')
+
+        def close(self):
+            self.file.close()
+            super().close()
+
+    monkeypatch.setattr(_archive.os, 'fdopen', FullDisk)
+    with pytest.raises(DownloadFailed) as caught:
+        fetch_archive(serve(tgz_bytes()), SIGNED, str(tmp_path / 'out.tgz'), True)
+    assert 'disk is full' in str(caught.value)
+    assert os.listdir(tmp_path) == []
+
+
+@responses.activate
+def test_fetch_archive_rejects_non_gzip(tmp_path):
+    with pytest.raises(DownloadFailed) as caught:
+        fetch_archive(serve(b'<html>'), SIGNED, str(tmp_path / 'out.tgz'), True)
+    assert 'not gzip' in str(caught.value)
+    assert os.listdir(tmp_path) == []
+
+
+@responses.activate
+def test_fetch_archive_explains_an_expired_link_without_its_signature(tmp_path):
+    with pytest.raises(DownloadFailed) as caught:
+        fetch_archive(serve(b'<Error><Message>Request has expired</Message><Sig>abc123def</Sig></Error>', status=403), SIGNED,
+                      str(tmp_path / 'out.tgz'), True)
+    assert 'expired' in str(caught.value) and 'abc123def' not in str(caught.value)
+    assert os.listdir(tmp_path) == []
+
+
+@responses.activate
+def test_fetch_archive_keeps_a_verified_temp_beside_dest(tmp_path):
+    payload = tgz_bytes()
+    result = fetch_archive(serve(payload), SIGNED, str(tmp_path / 'out.tgz'), True)
+    assert os.path.dirname(result['temp']) == str(tmp_path)
+    with open(result['temp'], 'rb') as handle:
+        assert handle.read() == payload
+
+
+@responses.activate
+def test_fetch_archive_rejects_a_damaged_archive_and_cleans_up(tmp_path):
+    payload = bytearray(tgz_bytes(level=0, size=20000))
+    payload[len(payload) // 2] ^= 0xFF
+    with pytest.raises(DownloadFailed) as caught:
+        fetch_archive(serve(bytes(payload)), SIGNED, str(tmp_path / 'out.tgz'), True)
+    assert 'damaged' in str(caught.value)
+    assert os.listdir(tmp_path) == []
+
+
+class RecordedFiles:
+    """FileOps that records what the archive asked of Ansible's file handling, and moves with os.replace."""
+
+    def __init__(self):
+        self.calls = []
+
+    def apply_attributes(self, path, default_mode):
+        self.calls.append(('attributes', os.path.basename(path), default_mode))
+        return False
+
+    def register_temp(self, path):
+        self.calls.append(('temp', os.path.basename(path), None))
+
+    def move(self, src, dest):
+        self.calls.append(('move', os.path.basename(dest), None))
+        os.replace(src, dest)
+
+
+def test_destination_names_a_file_or_a_directory(tmp_path):
+    files = RecordedFiles()
+    assert Destination(str(tmp_path), files).path_for('s1') == str(tmp_path / 's1.tgz')
+    assert Destination(str(tmp_path / 'new') + os.sep, files).path_for('s1') == str(tmp_path / 'new' / 's1.tgz')
+    assert Destination(str(tmp_path), files).path_for(None) is None  # not known until the snapshot is
+    assert Destination(str(tmp_path / 'a.tgz'), files).path_for('s1') == str(tmp_path / 'a.tgz')
+
+
+def test_destination_checks_its_directory_and_only_warns_in_check_mode(tmp_path):
+    missing = Destination(str(tmp_path / 'nope' / 'a.tgz'), RecordedFiles())
+    with pytest.raises(TaskError, match='does not exist'):
+        missing.check_directory(check_mode=False)
+    assert 'does not exist yet' in missing.check_directory(check_mode=True)
+    assert Destination(str(tmp_path / 'a.tgz'), RecordedFiles()).check_directory(check_mode=False) is None
+
+
+def test_destination_leaves_an_existing_file_alone_unless_forced(tmp_path):
+    (tmp_path / 's1.tgz').write_bytes(b'old')
+    files = RecordedFiles()
+    where = Destination(str(tmp_path), files)
+    result = where.existing('s1', force=False)
+    assert result['dest'] == str(tmp_path / 's1.tgz') and result['size'] == 3 and result['changed'] is False
+    assert files.calls == [('attributes', 's1.tgz', None)]  # the task's attributes only, no 0600 forced on a file it did not write
+    assert where.existing('s1', force=True) is None
+    assert where.existing('s2', force=False) is None
+
+
+@responses.activate
+def test_destination_save_gives_the_temp_its_attributes_before_any_byte_then_moves_it(tmp_path):
+    payload = tgz_bytes()
+    (tmp_path / 'a.tgz').write_bytes(b'old')
+    files = RecordedFiles()
+    saved = Destination(str(tmp_path / 'a.tgz'), files).save(serve(payload), SIGNED, str(tmp_path / 'a.tgz'), True, None)
+    assert (tmp_path / 'a.tgz').read_bytes() == payload and saved['size'] == len(payload) and saved['trailing_bytes'] == 0
+    kinds = [(kind, mode) for kind, _name, mode in files.calls]
+    assert kinds == [('temp', None), ('attributes', 0o600), ('move', None), ('attributes', 0o600)]
+    assert sorted(os.listdir(tmp_path)) == ['a.tgz']

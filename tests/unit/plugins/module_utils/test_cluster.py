@@ -1,0 +1,72 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 mongodb_atlas.backup contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The module base's pure pieces: actionable error messages and cluster-kind detection."""
+from __future__ import annotations
+
+import pytest
+import responses
+
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import (
+    FLEX, NO_BACKUP, REPLICA_SET, SHARDED, TENANT, Endpoints, get_cluster, kind_from_description,
+)
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import TaskError
+
+G = '5f1a2b3c4d5e6f7a8b9c0d1e'
+BASE = 'https://atlas.test'
+
+
+@pytest.mark.parametrize('doc, kind', [
+    ({'clusterType': 'REPLICASET', 'replicationSpecs': [{'regionConfigs': [{'electableSpecs': {'instanceSize': 'M10'}}]}], 'backupEnabled': True}, REPLICA_SET),
+    ({'clusterType': 'SHARDED', 'replicationSpecs': [{'regionConfigs': [{'electableSpecs': {'instanceSize': 'M30'}}]}]}, SHARDED),
+    ({'clusterType': 'GEOSHARDED', 'providerSettings': {'instanceSizeName': 'M40'}}, SHARDED),
+    ({'clusterType': 'REPLICASET', 'providerSettings': {'providerName': 'TENANT', 'instanceSizeName': 'M2'}}, TENANT),
+    ({'clusterType': 'REPLICASET', 'replicationSpecs': [{'regionConfigs': [{'electableSpecs': {'instanceSize': 'M5'}}]}]}, TENANT),
+    ({'clusterType': 'REPLICASET', 'replicationSpecs': [{'regionConfigs': [{'electableSpecs': {'instanceSize': 'M0'}}]}]}, NO_BACKUP),
+])
+def test_kind_from_description(doc, kind):
+    assert kind_from_description(doc).kind == kind
+    assert kind != FLEX
+
+
+
+
+@pytest.mark.parametrize('kind, resource, snapshots, one, take, download, jobs', [
+    (REPLICA_SET, 'backup', f'/groups/{G}/clusters/C/backup/snapshots', f'/groups/{G}/clusters/C/backup/snapshots/s1',
+     f'/groups/{G}/clusters/C/backup/snapshots', None, f'/groups/{G}/clusters/C/backup/restoreJobs'),
+    (SHARDED, 'backup', f'/groups/{G}/clusters/C/backup/snapshots/shardedClusters', f'/groups/{G}/clusters/C/backup/snapshots/shardedCluster/s1',
+     f'/groups/{G}/clusters/C/backup/snapshots', None, f'/groups/{G}/clusters/C/backup/restoreJobs'),
+    (FLEX, 'flex', f'/groups/{G}/flexClusters/C/backup/snapshots', f'/groups/{G}/flexClusters/C/backup/snapshots/s1',
+     None, f'/groups/{G}/flexClusters/C/backup/download', f'/groups/{G}/flexClusters/C/backup/restoreJobs'),
+    (TENANT, 'tenant', f'/groups/{G}/clusters/C/backup/tenant/snapshots', f'/groups/{G}/clusters/C/backup/tenant/snapshots/s1',
+     None, f'/groups/{G}/clusters/C/backup/tenant/download', f'/groups/{G}/clusters/C/backup/tenant/restores'),
+])
+def test_every_path_of_a_kind_comes_from_one_object(kind, resource, snapshots, one, take, download, jobs):
+    where = Endpoints(G, 'C', kind)
+    assert (where.resource, where.snapshots, where.snapshot('s1'), where.take, where.download, where.jobs) == (
+        resource, snapshots, one, take, download, jobs)
+    assert where.job('j1') == f'{jobs}/j1'
+    # Atlas re-dates every kind's snapshot through the replica-set path
+    assert where.retention('s1') == f'/groups/{G}/clusters/C/backup/snapshots/s1'
+
+
+@responses.activate
+def test_get_cluster_reads_the_kind_with_one_request_and_knows_flex_by_its_refusal():
+    url = f'{BASE}/api/atlas/v2/groups/{G}/clusters'
+    responses.get(f'{url}/Cluster0', json={'name': 'Cluster0', 'clusterType': 'SHARDED', 'providerSettings': {'instanceSizeName': 'M30'}})
+    responses.get(f'{url}/Flex0', status=400, json={'errorCode': 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API', 'detail': 'flex'})
+    client = AtlasClient(base_url=BASE, retries=0)
+    assert tuple(get_cluster(client, G, 'Cluster0')) == ('Cluster0', SHARDED, 'M30')
+    assert tuple(get_cluster(client, G, 'Flex0')) == ('Flex0', FLEX, None)
+    assert client.request_count == 2
+
+
+@responses.activate
+def test_get_cluster_explains_a_missing_cluster():
+    responses.get(f'{BASE}/api/atlas/v2/groups/{G}/clusters/Nope', status=404, json={'errorCode': 'CLUSTER_NOT_FOUND', 'detail': 'x'})
+    with pytest.raises(TaskError) as caught:
+        get_cluster(AtlasClient(base_url=BASE, retries=0), G, 'Nope')
+    assert caught.value.msg == f'Failed to read cluster Nope: no cluster named Nope exists in project {G}. Check cluster_name (CLUSTER_NOT_FOUND).'
+    assert caught.value.result == {'status': 404, 'error_code': 'CLUSTER_NOT_FOUND'}
