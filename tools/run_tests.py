@@ -221,7 +221,11 @@ def core_venv(version: str) -> str | None:
         print(f'matrix: creating {os.path.basename(venv)}', flush=True)
         if subprocess.run([sys.executable, '-m', 'venv', venv], check=False).returncode != 0:
             return None
-    if not os.path.isfile(stamp) or open(stamp, encoding='utf-8').read().strip() != want:
+    have = ''
+    if os.path.isfile(stamp):
+        with open(stamp, encoding='utf-8') as handle:
+            have = handle.read().strip()
+    if have != want:
         print(f'matrix: installing {", ".join(deps)} into {os.path.basename(venv)}', flush=True)
         proc = subprocess.run([python, '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', *deps],
                               check=False, stderr=subprocess.PIPE, text=True)
@@ -230,6 +234,11 @@ def core_venv(version: str) -> str | None:
             return None
         with open(stamp, 'w', encoding='utf-8') as handle:
             handle.write(want + '\n')
+    # the matrix is only as honest as this: that venv's ansible-playbook IS the core it is named after
+    proc = subprocess.run([os.path.join(venv, 'bin', 'ansible-playbook'), '--version'], check=False, stdout=subprocess.PIPE, text=True)
+    if not proc.stdout.startswith(f'ansible-playbook [core {version}.'):
+        print(f'matrix: {os.path.basename(venv)} does not run ansible-core {version}: {proc.stdout.splitlines()[:1]}')
+        return None
     return os.path.join(venv, 'bin')
 
 
