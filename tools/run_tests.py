@@ -140,12 +140,11 @@ def stage_pytest(tally: Tally, name: str, args: list[str], env: dict | None = No
     if os.path.exists(report):
         os.remove(report)
     code = run([python, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', f'--junitxml={report}'] + args, cwd=cwd, env=env)
-    if os.path.exists(report):
-        tally.add(name, *junit_counts([report]), seconds=time.monotonic() - start)
-    else:
-        tally.add(name, 0, 1, seconds=time.monotonic() - start)
-    if code not in (0, 1) and not os.path.exists(report):
-        print(f'{name}: pytest exited {code} without a report')
+    passed, failed, skipped = junit_counts([report]) if os.path.exists(report) else (0, 0, 0)
+    if code != 0 and failed == 0:  # no report, or a usage error such as a test id that matches nothing: never silent
+        print(f'{name}: pytest exited {code} with no failed test in its report; counted as one failure')
+        failed = 1
+    tally.add(name, passed, failed, skipped, seconds=time.monotonic() - start)
 
 
 def stage_sanity(tally: Tally) -> None:
