@@ -7,12 +7,16 @@
 Stages: the simulator's own pytest suite, ansible-test sanity and units (in a copy of the tracked
 tree at build/ansible_collections/mongodb_atlas/backup, where ansible-test needs it), build and
 install of the collection tarball, integration playbooks against the simulator (pytest drives
-ansible-playbook with the INSTALLED collection), and ansible-lint on the examples.
+ansible-playbook with the INSTALLED collection), ansible-lint on the examples, and the matrix: the unit
+tests and a smoke set of integration scenarios again on each older ansible-core of MATRIX_CORES, each in
+its own venv (.venv-core2.17, ...). `--only matrix` (or any stage names) runs just those stages.
 Counts come from each runner's own report (JUnit XML for pytest, ansible-test's summary for sanity).
 """
 from __future__ import annotations
 
+import argparse
 import glob
+import hashlib
 import os
 import re
 import shutil
@@ -28,6 +32,27 @@ COPY = os.path.join(BUILD, 'ansible_collections', 'mongodb_atlas', 'backup')
 INSTALLED = os.path.join(BUILD, 'collections')
 REPORTS = os.path.join(BUILD, 'reports')
 PYTHON = os.path.join(VENV_BIN, 'python')
+
+# The ansible-core versions make test proves: MAIN_CORE in .venv (tools/setup.sh) runs every stage; each of
+# MATRIX_CORES gets its own venv for the matrix stage. meta/runtime.yml and README claim exactly these (test_meta.py).
+MAIN_CORE = '2.19'
+MATRIX_CORES = ('2.17', '2.18')
+# What a matrix venv installs besides its ansible-core: the ranges of tools/setup.sh (test_meta.py keeps them equal).
+MATRIX_DEPS = ('requests>=2.28,<3', 'pytest>=8,<10', 'responses>=0.25,<1')
+# The smoke set run on each MATRIX_CORES version (test_targets.py ids): two scenarios per module. Creating, waiting and
+# idempotence; a refused cluster kind (fail_json); listing; TLS with ca_path; a Flex download into a directory (file
+# attributes, atomic_move); check mode with a warning.
+SMOKE = (
+    'atlas_snapshot/create_idempotent.yml',
+    'atlas_snapshot/wrong_kinds.yml',
+    'atlas_snapshot_info/list_replica_set.yml',
+    'atlas_snapshot_info/tls.yml',
+    'atlas_tenant_download/flex_download_dir.yml',
+    'atlas_tenant_download/check_mode_new_dir.yml',
+)
+# The oldest Python the modules and module_utils may need on the managed node, checked statically by vermin
+# (annotations are not evaluated: every file has `from __future__ import annotations`). README and tests/config.yml say the same.
+MODULE_PYTHON_MIN = '3.8'
 
 
 class Tally:
@@ -108,19 +133,18 @@ def copy_tree() -> None:
         subprocess.run(['git', 'init', '-q', COPY], check=True)
 
 
-def stage_pytest(tally: Tally, name: str, args: list[str], env: dict | None = None) -> None:
+def stage_pytest(tally: Tally, name: str, args: list[str], env: dict | None = None, python: str = PYTHON, cwd: str = ROOT) -> None:
     """Run pytest and count its JUnit report."""
     start = time.monotonic()
     report = os.path.join(REPORTS, f'{name}.xml')
     if os.path.exists(report):
         os.remove(report)
-    code = run([PYTHON, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', f'--junitxml={report}'] + args, env=env)
-    if os.path.exists(report):
-        tally.add(name, *junit_counts([report]), seconds=time.monotonic() - start)
-    else:
-        tally.add(name, 0, 1, seconds=time.monotonic() - start)
-    if code not in (0, 1) and not os.path.exists(report):
-        print(f'{name}: pytest exited {code} without a report')
+    code = run([python, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', f'--junitxml={report}'] + args, cwd=cwd, env=env)
+    passed, failed, skipped = junit_counts([report]) if os.path.exists(report) else (0, 0, 0)
+    if code != 0 and failed == 0:  # no report, or a usage error such as a test id that matches nothing: never silent
+        print(f'{name}: pytest exited {code} with no failed test in its report; counted as one failure')
+        failed = 1
+    tally.add(name, passed, failed, skipped, seconds=time.monotonic() - start)
 
 
 def stage_sanity(tally: Tally) -> None:
@@ -170,6 +194,9 @@ def stage_static(tally: Tally) -> None:
     mypy_ok = run(['mypy', '--config-file', os.path.join(ROOT, 'mypy.ini'), '-p', 'ansible_collections.mongodb_atlas.backup.plugins'],
                   cwd=BUILD) == 0
     tally.add('mypy', 1 if mypy_ok else 0, 0 if mypy_ok else 1, seconds=time.monotonic() - start)
+    start = time.monotonic()
+    vermin_ok = run(['vermin', '--no-tips', '--violations', '--no-eval-annotations', f'-t={MODULE_PYTHON_MIN}-', 'plugins']) == 0
+    tally.add('vermin', 1 if vermin_ok else 0, 0 if vermin_ok else 1, seconds=time.monotonic() - start)
 
 
 def stage_lint(tally: Tally) -> None:
@@ -179,20 +206,88 @@ def stage_lint(tally: Tally) -> None:
     tally.add('ansible-lint', 1 if code == 0 else 0, 0 if code == 0 else 1, seconds=time.monotonic() - start)
 
 
-def main() -> int:
+def core_venv(version: str) -> str | None:
+    """Create (once) .venv-core<version> with that ansible-core from the package index; return its bin/ or None.
+
+    Idempotent like tools/setup.sh: a stamp of the requirement list skips pip when nothing changed."""
+    venv = os.path.join(ROOT, f'.venv-core{version}')
+    major, minor = version.split('.')
+    deps = [f'ansible-core>={version},<{major}.{int(minor) + 1}', *MATRIX_DEPS]
+    want = hashlib.sha256(''.join(dep + '\n' for dep in deps).encode()).hexdigest()[:16]
+    stamp = os.path.join(venv, '.deps-stamp')
+    python = os.path.join(venv, 'bin', 'python')
+    if not os.access(python, os.X_OK):
+        print(f'matrix: creating {os.path.basename(venv)}', flush=True)
+        if subprocess.run([sys.executable, '-m', 'venv', venv], check=False).returncode != 0:
+            return None
+    have = ''
+    if os.path.isfile(stamp):
+        with open(stamp, encoding='utf-8') as handle:
+            have = handle.read().strip()
+    if have != want:
+        print(f'matrix: installing {", ".join(deps)} into {os.path.basename(venv)}', flush=True)
+        proc = subprocess.run([python, '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', *deps],
+                              check=False, stderr=subprocess.PIPE, text=True)
+        sys.stderr.write(''.join(line for line in proc.stderr.splitlines(keepends=True) if 'is ignored: it is neither a file' not in line))
+        if proc.returncode != 0:
+            return None
+        with open(stamp, 'w', encoding='utf-8') as handle:
+            handle.write(want + '\n')
+    # the matrix is only as honest as this: that venv's ansible-playbook IS the core it is named after
+    proc = subprocess.run([os.path.join(venv, 'bin', 'ansible-playbook'), '--version'], check=False, stdout=subprocess.PIPE, text=True)
+    if not proc.stdout.startswith(f'ansible-playbook [core {version}.'):
+        print(f'matrix: {os.path.basename(venv)} does not run ansible-core {version}: {proc.stdout.splitlines()[:1]}')
+        return None
+    return os.path.join(venv, 'bin')
+
+
+def stage_matrix(tally: Tally, collections: str) -> None:
+    """For each older ansible-core: the unit tests (plain pytest, the collection importable from build/) and the smoke
+    scenarios with that core's ansible-playbook, the installed collection (the tarball's install does not depend on the core)."""
+    for version in MATRIX_CORES:
+        start = time.monotonic()
+        core_bin = core_venv(version)
+        if not core_bin:
+            tally.add(f'venv-{version}', 0, 1, seconds=time.monotonic() - start)
+            continue
+        # that core's tools first, and none of .venv's (ansible-core 2.19) on the PATH at all
+        path = os.pathsep.join([core_bin] + [p for p in os.environ.get('PATH', '').split(os.pathsep) if p and os.path.abspath(p) != VENV_BIN])
+        python = os.path.join(core_bin, 'python')
+        stage_pytest(tally, f'units-{version}', ['tests/unit'], env={'PATH': path, 'PYTHONPATH': BUILD}, python=python, cwd=COPY)
+        smoke = [f'tests/integration/test_targets.py::test_scenario[{scenario}]' for scenario in SMOKE]
+        stage_pytest(tally, f'smoke-{version}', smoke, env={'PATH': path, 'ATLAS_COLLECTIONS_PATH': collections}, python=python)
+
+
+STAGES = ('static', 'simulator', 'sanity', 'units', 'build', 'integration', 'lint', 'matrix')
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description='Run the test stages of make test.')
+    parser.add_argument('--only', nargs='+', choices=STAGES, metavar='STAGE',
+                        help=f'run only these stages (of {", ".join(STAGES)}); integration, lint and matrix build the collection first')
+    wanted = set(parser.parse_args(argv).only or STAGES)
     os.makedirs(REPORTS, exist_ok=True)
     tally = Tally()
     copy_tree()
-    stage_static(tally)
-    stage_pytest(tally, 'simulator', ['tests/atlas_simulator/tests'])
-    stage_sanity(tally)
-    stage_units(tally)
-    collections = stage_build(tally)
-    if collections:
-        stage_pytest(tally, 'integration', ['tests/integration'], env={'ATLAS_COLLECTIONS_PATH': collections})
-        stage_lint(tally)
-    else:
-        tally.add('integration', 0, 1)
+    if 'static' in wanted:
+        stage_static(tally)
+    if 'simulator' in wanted:
+        stage_pytest(tally, 'simulator', ['tests/atlas_simulator/tests'])
+    if 'sanity' in wanted:
+        stage_sanity(tally)
+    if 'units' in wanted:
+        stage_units(tally)
+    if wanted & {'build', 'integration', 'lint', 'matrix'}:
+        collections = stage_build(tally)
+        if not collections:
+            tally.add('integration', 0, 1)
+        else:
+            if 'integration' in wanted:
+                stage_pytest(tally, 'integration', ['tests/integration'], env={'ATLAS_COLLECTIONS_PATH': collections})
+            if 'lint' in wanted:
+                stage_lint(tally)
+            if 'matrix' in wanted:
+                stage_matrix(tally, collections)
     print('\nSummary:')
     print('\n'.join(tally.lines))
     summary = f'{tally.passed} passed, {tally.failed} failed'

@@ -17,6 +17,7 @@ DEPS=(
   'ruff>=0.6,<1'
   'mypy>=1.10,<3'
   'types-requests>=2.31'
+  'vermin>=1.6,<2'
 )
 
 if [ ! -x "$VENV/bin/python" ]; then

@@ -3,13 +3,16 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Collection metadata and structure stay as designed: the action group lists every module, one version number holds
-everywhere, module_utils raise and never end the task, and imports run one way."""
+everywhere, the support claims (ansible-core versions, module Python) are the ones make test proves, module_utils raise
+and never end the task, and imports run one way."""
 from __future__ import annotations
 
 import ast
+import importlib.util
 import os
 
 import yaml
+from packaging.specifiers import SpecifierSet
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -77,3 +80,44 @@ def test_imports_run_one_way():
             if module == 'ansible.module_utils.basic' and name != '_module':
                 wrong.append(f'{name} imports AnsibleModule: only the module base may')
     assert wrong == []
+
+
+def load_run_tests():
+    spec = importlib.util.spec_from_file_location('run_tests', os.path.join(ROOT, 'tools', 'run_tests.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def read(*parts):
+    with open(os.path.join(ROOT, *parts), encoding='utf-8') as handle:
+        return handle.read()
+
+
+def test_claimed_ansible_core_versions_are_the_tested_ones():
+    """requires_ansible admits exactly the cores make test runs (.venv's and the matrix's), and README says so."""
+    run_tests = load_run_tests()
+    tested = sorted([run_tests.MAIN_CORE, *run_tests.MATRIX_CORES], key=lambda v: tuple(map(int, v.split('.'))))
+    requires = yaml.safe_load(read('meta', 'runtime.yml'))['requires_ansible']
+    claimed = [f'2.{minor}' for minor in range(9, 40) if f'2.{minor}.0' in SpecifierSet(requires)]
+    assert claimed == tested
+    main_minor = int(run_tests.MAIN_CORE.split('.')[1])
+    assert f"'ansible-core>={run_tests.MAIN_CORE},<2.{main_minor + 1}'" in read('tools', 'setup.sh')
+    readme = read('README.md')
+    assert f'ansible-core {", ".join(tested[:-1])} or {tested[-1]} (`requires_ansible: "{requires}"`)' in readme
+    assert f'stage on {run_tests.MAIN_CORE}' in readme and f'on {" and ".join(run_tests.MATRIX_CORES)};' in readme
+
+
+def test_matrix_venvs_install_what_setup_installs():
+    run_tests = load_run_tests()
+    setup = read('tools', 'setup.sh')
+    assert run_tests.MATRIX_DEPS and all(f"'{dep}'" in setup for dep in run_tests.MATRIX_DEPS)
+    targets = os.path.join(ROOT, 'tests', 'integration', 'targets')
+    assert [name for name in run_tests.SMOKE if not os.path.isfile(os.path.join(targets, name.replace('/', '/tasks/', 1)))] == []
+
+
+def test_one_module_python_floor():
+    """The floor vermin checks is the one ansible-test reads (tests/config.yml) and the one README states."""
+    floor = load_run_tests().MODULE_PYTHON_MIN
+    assert yaml.safe_load(read('tests', 'config.yml'))['modules']['python_requires'] == f'>={floor}'
+    assert f'Python {floor} or newer where the modules run' in read('README.md')

@@ -5,12 +5,24 @@
 """Run a module's main() in-process with given arguments and capture its JSON result."""
 from __future__ import annotations
 
+import contextlib
 import json
 import typing as t
+from unittest import mock
 
 import pytest
+from ansible.module_utils import basic
 from ansible.module_utils.common import warnings as ansible_warnings
-from ansible.module_utils.testing import patch_module_args
+
+try:
+    from ansible.module_utils.testing import patch_module_args  # ansible-core 2.19 and newer
+except ImportError:  # ansible-core 2.17 and 2.18: _load_params() reads the arguments from basic._ANSIBLE_ARGS (bytes)
+    @contextlib.contextmanager
+    def patch_module_args(args: dict[str, t.Any] | None = None) -> t.Iterator[None]:
+        """Expose the given module args to AnsibleModule instances created within this context (the pre-2.19 way)."""
+        payload = json.dumps({'ANSIBLE_MODULE_ARGS': args or {}}).encode('utf-8')
+        with mock.patch.object(basic, '_ANSIBLE_ARGS', payload):
+            yield
 
 
 @pytest.fixture(autouse=True)
