@@ -85,7 +85,6 @@ def unwrap_envelope(doc: t.Any, headers: t.Mapping[str, str], method: str, path:
     return doc, None
 
 
-
 # --------------------------------------------------------------------------------------------- auth
 class DigestAuth:
     """API key auth: HTTP Digest with the public key as user and the private key as password.
@@ -280,4 +279,3 @@ class AtlasClient:
         # A list that never ends is a server (or proxy) ignoring pageNum; a partial list would mislead idempotency checks.
         raise AtlasApiError(200, 'TOO_MANY_PAGES', f'still more results after {MAX_PAGES} pages of {PAGE_SIZE}', 'GET',
                             self.url_path(path, resource))
-

@@ -174,7 +174,6 @@ def error_from_response(response: t.Any, method: str, path: str) -> AtlasApiErro
     return error_from_document(response.status_code, body, response.headers, fallback, method, path)
 
 
-
 def _wrapped(exc: BaseException) -> t.Iterator[BaseException]:
     """The exception and everything it wraps: requests and urllib3 nest causes in args, .reason, .original_error
     and the __cause__/__context__ chain."""
@@ -267,7 +266,6 @@ def error_from_exception(exc: BaseException, method: str, path: str, timeout: fl
     code, maybe_acted = classify_exception(exc)
     detail = describe_tls_error(exc) if code == 'TLS_ERROR' else describe_network_error(exc, timeout=timeout)
     return AtlasApiError(None, code, detail, method, path), maybe_acted
-
 
 
 def is_missing(err: AtlasApiError, resource: str) -> bool:

@@ -39,7 +39,6 @@ SHARED_ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = dict(
 )
 
 
-
 def wait_argument_spec(timeout: int) -> dict[str, dict[str, t.Any]]:
     """wait and wait_timeout, as the atlas.wait doc fragment documents them; each module picks its default timeout."""
     return dict(wait=dict(type='bool', default=True), wait_timeout=dict(type='int', default=timeout))

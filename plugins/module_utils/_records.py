@@ -92,4 +92,3 @@ def normalized(doc: dict[str, t.Any]) -> dict[str, t.Any]:
 def snake_result(doc: dict[str, t.Any]) -> dict[str, t.Any]:
     """An Atlas document as the user sees it: snake_case keys, without hypermedia links."""
     return camel_dict_to_snake_dict({k: v for k, v in doc.items() if k != 'links'})
-

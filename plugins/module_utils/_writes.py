@@ -34,7 +34,7 @@ def post_without_duplicates(client: AtlasClient, what: str, post: t.Callable[[],
             if adopted is not None:
                 client.wrote_to_atlas()
                 warn(f'Atlas did not answer the {what} request ({err.detail}), but had created {what} {adopted["id"]}; '
-                                  'using it instead of asking again.')
+                     'using it instead of asking again.')
                 return adopted
             if ambiguous_left <= 0:
                 raise

@@ -57,7 +57,7 @@ options:
   dest:
     description:
       - Where to save the archive. An existing directory (or a path ending in C(/)) receives C(<snapshot_id>.tgz).
-      - Needs O(wait=true) (the default): the archive can only be fetched once the download job has a link.
+      - Needs O(wait=true) (the default), since the archive can only be fetched once the download job has a link.
       - Its directory must exist and be writable. In check mode a directory that does not exist yet (because an earlier
         task of the play creates it) is only a warning, and the task reports C(changed=true).
       - When set, the result carries no usable link (RV(restore_job) has no C(snapshot_url)); RV(link_expires_at) says

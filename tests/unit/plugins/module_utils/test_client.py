@@ -33,6 +33,7 @@ from ansible_collections.mongodb_atlas.backup.tests.unit.plugins.module_utils.at
     BASE, GROUP, SECRET, SNAPSHOTS, V2, DigestServer, client, free_port_url, reset,
 )
 
+
 # ------------------------------------------------------------------ digest
 @responses.activate
 def test_digest_costs_one_challenge_then_reuses_the_nonce_with_growing_nc():

@@ -31,8 +31,6 @@ def test_kind_from_description(doc, kind):
     assert kind != FLEX
 
 
-
-
 @pytest.mark.parametrize('kind, resource, snapshots, one, take, download, jobs', [
     (REPLICA_SET, 'backup', f'/groups/{G}/clusters/C/backup/snapshots', f'/groups/{G}/clusters/C/backup/snapshots/s1',
      f'/groups/{G}/clusters/C/backup/snapshots', None, f'/groups/{G}/clusters/C/backup/restoreJobs'),
