@@ -10,18 +10,62 @@ class ModuleDocFragment:
 
     DOCUMENTATION = r"""
 options:
+  client_id:
+    description:
+      - Client ID of an Atlas service account (C(mdb_sa_id_) followed by 24 hexadecimal characters), which authenticates
+        with OAuth 2.0 client credentials. Atlas recommends service accounts over API keys.
+      - Goes with O(client_secret). If no credentials are given as task options, the environment variable
+        E(MONGODB_ATLAS_CLIENT_ID) is used.
+      - The modules fetch an access token (valid for an hour) from C({api_base_url}/api/oauth/token) and cache it, so a
+        play, and parallel forks, use one token between them; see O(token_cache).
+    type: str
+    version_added: 0.3.0
+  client_secret:
+    description:
+      - Secret of the service account O(client_id) (C(mdb_sa_sk_...)). Never logged, never written to the token cache.
+      - If no credentials are given as task options, the environment variable E(MONGODB_ATLAS_CLIENT_SECRET) is used.
+    type: str
+    version_added: 0.3.0
+  access_token:
+    description:
+      - A bearer access token obtained elsewhere (for example by another tool from a service account). Sent as is and
+        never renewed; when it expires, the task fails saying so. Never logged.
+      - If no credentials are given as task options, the environment variable E(MONGODB_ATLAS_ACCESS_TOKEN) is used.
+    type: str
+    version_added: 0.3.0
   api_public_key:
     description:
-      - Public key of the Atlas programmatic API key (the HTTP Digest user name).
-      - If not set, the environment variable E(MONGODB_ATLAS_PUBLIC_KEY) is used,
+      - Public key of the Atlas programmatic API key (the HTTP Digest user name). Goes with O(api_private_key).
+      - If no credentials are given as task options, the environment variable E(MONGODB_ATLAS_PUBLIC_KEY) is used,
         then E(MONGODB_ATLAS_PUBLIC_API_KEY).
+      - A service account's client ID (C(mdb_sa_id_...)) given here is refused; use O(client_id) instead.
     type: str
   api_private_key:
     description:
       - Private key of the Atlas programmatic API key (the HTTP Digest password). Never logged.
-      - If not set, the environment variable E(MONGODB_ATLAS_PRIVATE_KEY) is used,
+      - If no credentials are given as task options, the environment variable E(MONGODB_ATLAS_PRIVATE_KEY) is used,
         then E(MONGODB_ATLAS_PRIVATE_API_KEY).
     type: str
+  token_cache:
+    description:
+      - Cache service-account access tokens in O(token_cache_dir) on the host that runs the module, so that the tasks
+        and forks of a play share one token instead of asking Atlas for one each (Atlas allows a service account 100
+        active tokens, and about 50 token requests a minute).
+      - V(false) fetches a token per task and writes nothing.
+      - If not set, the environment variable E(MONGODB_ATLAS_TOKEN_CACHE) is used.
+    type: bool
+    default: true
+    version_added: 0.3.0
+  token_cache_dir:
+    description:
+      - Directory of the token cache. Created with mode C(0700); a directory that another user owns or that others can
+        enter is not used. Each file (mode C(0600)) holds one token and its expiry, keyed by O(api_base_url),
+        O(client_id) and a hash of O(client_secret), never the secret itself. A token is renewed when less than 10
+        minutes of it remain, and a corrupt or foreign file is replaced, never trusted.
+      - If not set, the environment variable E(MONGODB_ATLAS_TOKEN_CACHE_DIR) is used, else C(~/.ansible/cache/mongodb_atlas.backup/tokens)
+        of the user running the module (in an AWX job, inside the job's container, so one token per job).
+    type: path
+    version_added: 0.3.0
   api_base_url:
     description:
       - Root URL of the Atlas Administration API host, without a path.
@@ -83,6 +127,10 @@ requirements:
 notes:
   - All modules of this collection belong to the action group C(mongodb_atlas.backup.atlas), so the
     connection options can be set once with C(module_defaults).
+  - "Credentials: give one method as task options: O(access_token), or O(client_id) and O(client_secret) (a service
+    account), or O(api_public_key) and O(api_private_key) (an API key). Two methods given as task options fail, naming
+    both. Task options win over the environment; from the environment alone, an access token comes first, then a service
+    account, then an API key."
   - Set the private key in the controller's environment, in a vault, or as an option; do not pass it with the
     task keyword C(environment), which C(-vvv) prints in clear.
   - Proxies are taken from the standard environment variables (E(HTTPS_PROXY), E(NO_PROXY)).

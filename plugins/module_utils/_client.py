@@ -20,7 +20,6 @@ import typing as t
 
 try:
     import requests
-    from requests.auth import HTTPDigestAuth
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR: str | None = None
 except ImportError:
@@ -85,29 +84,10 @@ def unwrap_envelope(doc: t.Any, headers: t.Mapping[str, str], method: str, path:
     return doc, None
 
 
-# --------------------------------------------------------------------------------------------- auth
-class DigestAuth:
-    """API key auth: HTTP Digest with the public key as user and the private key as password.
-
-    Attached once to the client's session, so the nonce of the first challenge is reused (with a growing nc) by every
-    later call: N calls cost N+1 requests. requests' HTTPDigestAuth answers one 401 per request whatever its stale
-    flag says, which covers the stale=true re-challenge Atlas sends when a nonce expires.
-    """
-
-    def __init__(self, public_key: str, private_key: str) -> None:
-        self.public_key = public_key
-        self._private_key = private_key
-
-    def attach(self, session: t.Any) -> None:
-        session.auth = HTTPDigestAuth(self.public_key, self._private_key)
-
-    def __repr__(self) -> str:
-        return f'DigestAuth(public_key={self.public_key!r})'
-
-
 # --------------------------------------------------------------------------------------------- the client
 class AtlasClient:
-    """Talks to the Atlas Administration API over one requests session (one digest challenge per client)."""
+    """Talks to the Atlas Administration API over one requests session, with one auth (see _auth): one digest challenge, or one
+    bearer token, per client."""
 
     def __init__(self, base_url: str = 'https://cloud.mongodb.com', auth: t.Any = None, api_version: str = 'v2', timeout: float = 30,
                  retries: int = 5, validate_certs: bool = True, ca_path: str | None = None,
@@ -127,9 +107,10 @@ class AtlasClient:
         self.retry_reasons: dict[str, int] = {}
         self.wrote = False          # Atlas accepted a write (POST, PATCH, DELETE) of this client: the task changed something
         self.server_time: datetime.datetime | None = None  # from the last response's Date header: Atlas's clock, not ours
+        self.auth = auth
         self.session = self._new_session()
         if auth is not None:
-            auth.attach(self.session)
+            auth.attach(self)  # DigestAuth, ServiceAccountAuth or TokenAuth (_auth): sets session.auth
 
     def __repr__(self) -> str:
         return f'AtlasClient(base_url={self.base_url!r}, api_version={self.api_version!r})'
@@ -204,6 +185,10 @@ class AtlasClient:
                     self.wrote = self.wrote or method != 'GET'
                     return doc
                 error = failure
+                if self.auth is not None:
+                    if error.status == 401 and self.auth.renew():  # a refused cached token: one new token, one more try
+                        continue
+                    error.who, error.hint = self.auth.who, self.auth.hint
                 # A 4xx (429 included) is a refusal before any work; a 5xx may come after it, an unreadable 2xx surely does.
                 maybe_acted = not 400 <= t.cast(int, error.status) < 500
             if method == 'POST' and maybe_acted:

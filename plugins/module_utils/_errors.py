@@ -78,6 +78,8 @@ class AtlasApiError(Exception):
         self.path = path
         self.parameters = parameters or []
         self.retry_after = retry_after
+        self.who: str | None = None   # on a 401: whose credentials Atlas refused ('the API key', 'the service account' ...)
+        self.hint: str | None = None  # and which options to check
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -101,8 +103,10 @@ class AtlasApiError(Exception):
     def rebuilt(self, cls: type[AtlasApiError] | None = None, detail: str | None = None) -> AtlasApiError:
         """The same error as another class of this family, or with another detail (a raised error is never mutated)."""
         cls = cls or type(self)
-        return cls(self.status, self.error_code, self.detail if detail is None else detail, self.method, self.path,
+        copy = cls(self.status, self.error_code, self.detail if detail is None else detail, self.method, self.path,
                    self.parameters, self.retry_after)
+        copy.who, copy.hint = self.who, self.hint
+        return copy
 
 
 class AtlasAmbiguousWriteError(AtlasApiError):
@@ -278,18 +282,28 @@ def explain_error(action: str, err: AtlasApiError, group_id: str | None = None, 
     code = err.error_code or ''
     suffix = f' ({code})' if code else ''
     status = err.status
+    who = err.who or 'the API key'
+    hint = err.hint or 'Check api_public_key and api_private_key (or MONGODB_ATLAS_PUBLIC_KEY and MONGODB_ATLAS_PRIVATE_KEY)'
     if status == 401 and code in ROLE_CODES:
-        why = ('the API key does not have a project role that allows this. Reading needs Project Read Only; taking, re-dating and '
+        why = (f'{who} does not have a project role that allows this. Reading needs Project Read Only; taking, re-dating and '
                'deleting snapshots need Project Backup Manager (or Owner); downloads need Project Owner (or Backup Export Operator for Flex)')
+    elif code == 'OAUTH_INVALID_CLIENT':
+        why = f'Atlas rejected the service account\'s client id or secret (HTTP {status}): {err.detail}. {hint}'
+    elif code == 'OAUTH_ACCESS_DENIED':
+        why = (f'Atlas refused a new access token for the service account (HTTP {status}): {err.detail}. A service account may hold '
+               'at most 100 active tokens, each valid for an hour unless revoked: wait, or revoke tokens other tools keep. This '
+               'collection fetches one token per job and caches it (token_cache)')
+    elif code.startswith('OAUTH_'):
+        why = f'the token endpoint refused the request (HTTP {status}): {err.detail}. {hint}'
     elif status == 401:
-        why = ('Atlas rejected the API key (HTTP 401). Check api_public_key and api_private_key '
-               '(or MONGODB_ATLAS_PUBLIC_KEY and MONGODB_ATLAS_PRIVATE_KEY)')
+        why = f'Atlas rejected {who} (HTTP 401). {hint}'
     elif status == 403 and code in ACCESS_LIST_CODES:
-        why = "the API key is not on the project's API access list. Add this host's public IP address to the key's access list"
+        why = (f"{who} is not allowed from this host: it is not on the API access list. Add this host's public IP address to the "
+               f"access list of {who}")
     elif status == 403:
-        why = f'Atlas refused the request (HTTP 403): {err.detail}. Check the API key\'s roles'
+        why = f'Atlas refused the request (HTTP 403): {err.detail}. Check the roles of {who}'
     elif status == 404 and code == 'GROUP_NOT_FOUND':
-        why = f'project {group_id} does not exist or the API key cannot see it. Check group_id'
+        why = f'project {group_id} does not exist or {who} cannot see it. Check group_id'
     elif status == 404 and code == 'CLUSTER_NOT_FOUND':
         why = f'no cluster named {cluster_name} exists in project {group_id}. Check cluster_name'
     elif status == 406 or code in ('INVALID_VERSION_DATE', 'VERSION_GONE'):

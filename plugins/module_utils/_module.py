@@ -18,16 +18,26 @@ import typing as t
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, AtlasClient, DigestAuth
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._auth import (
+    SECRET_OPTIONS, DigestAuth, ServiceAccountAuth, TokenAuth, TokenCache, choose_credentials,
+)
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, AtlasClient
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, scrub, task_error
 
 DEFAULT_BASE_URL = 'https://cloud.mongodb.com'
 ID_PATTERN = re.compile(r'^[a-f0-9]{24}$')
 CLUSTER_NAME_PATTERN = re.compile(r'^[a-zA-Z0-9][a-zA-Z0-9-]*$')
 
+# The credentials have no env fallback here: choose_credentials (_auth) reads the environment itself, so that it knows
+# which method the task named and which came from the environment.
 SHARED_ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = dict(
-    api_public_key=dict(type='str', fallback=(env_fallback, ['MONGODB_ATLAS_PUBLIC_KEY', 'MONGODB_ATLAS_PUBLIC_API_KEY'])),
-    api_private_key=dict(type='str', no_log=True, fallback=(env_fallback, ['MONGODB_ATLAS_PRIVATE_KEY', 'MONGODB_ATLAS_PRIVATE_API_KEY'])),
+    api_public_key=dict(type='str'),
+    api_private_key=dict(type='str', no_log=True),
+    client_id=dict(type='str'),
+    client_secret=dict(type='str', no_log=True),
+    access_token=dict(type='str', no_log=True),
+    token_cache=dict(type='bool', default=True, fallback=(env_fallback, ['MONGODB_ATLAS_TOKEN_CACHE'])),
+    token_cache_dir=dict(type='path', fallback=(env_fallback, ['MONGODB_ATLAS_TOKEN_CACHE_DIR'])),
     api_base_url=dict(type='str', fallback=(env_fallback, ['MONGODB_ATLAS_BASE_URL'])),
     api_version=dict(type='str', default='v2', choices=['v2', 'v1.0']),
     group_id=dict(type='str', aliases=['project_id'], fallback=(env_fallback, ['MONGODB_ATLAS_PROJECT_ID'])),
@@ -42,6 +52,12 @@ SHARED_ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = dict(
 def wait_argument_spec(timeout: int) -> dict[str, dict[str, t.Any]]:
     """wait and wait_timeout, as the atlas.wait doc fragment documents them; each module picks its default timeout."""
     return dict(wait=dict(type='bool', default=True), wait_timeout=dict(type='int', default=timeout))
+
+
+def default_token_cache_dir() -> str:
+    """Where service-account tokens are cached by default: beside Ansible's own per-user files on the host that runs the
+    module (in an AWX job, the job's container, so one token per job)."""
+    return os.path.join(os.path.expanduser('~'), '.ansible', 'cache', 'mongodb_atlas.backup', 'tokens')
 
 
 # Retry waits longer than this are worth a warning even when the retries succeeded.
@@ -111,7 +127,7 @@ class AtlasModule:
         self.cluster_name: str = self.params['cluster_name']
         self.client: AtlasClient = AtlasClient(
             base_url=self.params['api_base_url'] or DEFAULT_BASE_URL,
-            auth=DigestAuth(self.params['api_public_key'], self.params['api_private_key']),
+            auth=self._auth(),
             api_version=self.params['api_version'],
             timeout=self.params['timeout'],
             retries=self.params['retries'],
@@ -119,11 +135,26 @@ class AtlasModule:
             ca_path=self.params['ca_path'],
         )
 
+    def _auth(self) -> DigestAuth | ServiceAccountAuth | TokenAuth:
+        """The auth of the method the task chose (task options first, then the environment); secrets read from the
+        environment are kept out of every output, as no_log options are."""
+        try:
+            method, values = choose_credentials(self.params, os.environ)
+        except TaskError as err:
+            self.fail(err.msg)
+        for name in SECRET_OPTIONS:
+            if values.get(name):
+                self.module.no_log_values.add(values[name])
+        if method == 'access_token':
+            return TokenAuth(values['access_token'])
+        if method == 'service_account':
+            cache = TokenCache(self.params['token_cache_dir'] or default_token_cache_dir()) if self.params['token_cache'] else None
+            return ServiceAccountAuth(values['client_id'], values['client_secret'], cache)
+        return DigestAuth(values['api_public_key'], values['api_private_key'])
+
     def _check_shared_params(self) -> None:
         """Reject bad connection input before any request is made."""
         p = self.params
-        if not p['api_public_key'] or not p['api_private_key']:
-            self.fail('api_public_key and api_private_key are required (or set MONGODB_ATLAS_PUBLIC_KEY and MONGODB_ATLAS_PRIVATE_KEY)')
         if not p['group_id']:
             self.fail('group_id is required (or set MONGODB_ATLAS_PROJECT_ID)')
         self.check_id('group_id', p['group_id'])

@@ -14,7 +14,8 @@ import socket
 import struct
 import threading
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import BACKUP_VERSION, AtlasClient, DigestAuth
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._auth import DigestAuth
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import BACKUP_VERSION, AtlasClient
 
 BASE = 'https://atlas.test'
 GROUP = '/groups/5f1a2b3c4d5e6f7a8b9c0d1e'

@@ -25,8 +25,8 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client impor
     CLUSTER_VERSION,
     FLEX_VERSION,
     USER_AGENT,
-    DigestAuth,
 )
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._auth import DigestAuth
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasAmbiguousWriteError, AtlasApiError
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._transfer import download
 from ansible_collections.mongodb_atlas.backup.tests.unit.plugins.module_utils.atlas_http import (
