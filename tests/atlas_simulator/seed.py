@@ -43,9 +43,9 @@ DEFAULT_CLUSTERS: list[dict[str, t.Any]] = [
 ]
 KINDS = (REPLICA_SET, SHARDED, FREE, TENANT, FLEX)
 ROLES = ('Project Owner', 'Project Read Only', 'Project Backup Manager', 'Project Backup Creator', 'Project Backup Export Operator')
-CLUSTER_FIELDS = {'name': str, 'kind': str, 'tier': str, 'snapshots': int, 'shards': int, 'in_progress': bool}
-KEY_FIELDS = {'public': str, 'private': str, 'roles': list, 'access_list': list}
-SERVICE_ACCOUNT_FIELDS = {'client_id': str, 'client_secret': str, 'roles': list, 'access_list': list}
+CLUSTER_FIELDS: dict[str, type] = {'name': str, 'kind': str, 'tier': str, 'snapshots': int, 'shards': int, 'in_progress': bool}
+KEY_FIELDS: dict[str, type] = {'public': str, 'private': str, 'roles': list, 'access_list': list}
+SERVICE_ACCOUNT_FIELDS: dict[str, type] = {'client_id': str, 'client_secret': str, 'roles': list, 'access_list': list}
 
 
 def _check_fields(what: str, spec: t.Any, fields: dict[str, type], required: tuple[str, ...]) -> None:
