@@ -2,7 +2,7 @@
 # Copyright (c) 2026 mongodb_atlas.backup contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""HTTP Digest authentication as Atlas does it (RFC 7616, MD5, qop=auth), API key roles and access lists."""
+"""HTTP Digest authentication as Atlas does it (RFC 7616, MD5, qop=auth), roles and access lists of API keys and service accounts."""
 from __future__ import annotations
 
 import base64
@@ -35,11 +35,15 @@ def md5(text: str) -> str:
 
 
 class Unauthorized(ApiError):
-    """401 with a fresh challenge; `stale` tells the client its nonce merely expired."""
+    """401 with a fresh digest challenge; `stale` tells the client its nonce merely expired.
 
-    def __init__(self, stale: bool = False) -> None:
+    `challenge=False` (a bad bearer token): the same body, but no WWW-Authenticate, so a bearer client is never invited into digest.
+    """
+
+    def __init__(self, stale: bool = False, challenge: bool = True) -> None:
         super().__init__(401, 'UNEXPECTED_ERROR', UNAUTHORIZED_BODY_DETAIL)
         self.stale = stale
+        self.challenge = challenge
 
     def body(self) -> dict[str, t.Any]:
         """Exactly the body Atlas sends with a digest challenge (FACTS 4, observed): no `parameters`."""
@@ -108,7 +112,7 @@ def scheme_of(header: str | None) -> str | None:
 
 
 def check_access_list(key: dict[str, t.Any], address: str) -> None:
-    """403 IP_ADDRESS_NOT_ON_ACCESS_LIST unless the key's access list is empty or contains the address."""
+    """403 IP_ADDRESS_NOT_ON_ACCESS_LIST unless the key's (or service account's) access list is empty or contains the address."""
     networks = key['access_list']
     if not networks:
         return

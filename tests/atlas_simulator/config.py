@@ -21,8 +21,11 @@ DEFAULTS: dict[str, t.Any] = {
     'failing_clusters': [],
     'failing_downloads': [],
     'list_order': 'newest_first',
+    # Service-account tokens (FACTS 5.2, 5.3, 11): lifetime in simulator seconds, active tokens per account,
+    # token (and revoke) requests per minute per (client address, client id).
+    'oauth': {'token_lifetime': 3600, 'max_active_tokens': 100, 'requests_per_minute': 50},
 }
-SEED_KEYS = ('api_keys', 'clusters', 'project_id')
+SEED_KEYS = ('api_keys', 'service_accounts', 'clusters', 'project_id')
 
 
 class ConfigError(ValueError):
@@ -72,6 +75,8 @@ def validate(partial: t.Any, allow_seed: bool = False) -> dict[str, t.Any]:
                 raise ConfigError(f'tenant_sunset must be null, 404 or 410, got {value!r}')
         elif key == 'rate_limit':
             _section(key, value, {'capacity': (1, True), 'refill': (1, True), 'period': (0.001, False)})
+        elif key == 'oauth':
+            _section(key, value, {'token_lifetime': (1, False), 'max_active_tokens': (1, True), 'requests_per_minute': (1, True)})
         elif key == 'snapshot_durations':
             _section(key, value, {'queued': (0, False), 'in_progress': (0, False)})
         elif key in ('failing_clusters', 'failing_downloads'):

@@ -34,10 +34,12 @@ def _json(raw: bytes) -> t.Any:
 def _requests(sim: Simulator, query: dict[str, list[str]]) -> list[dict[str, t.Any]]:
     method = query.get('method', [None])[0]
     contains = query.get('path_contains', [None])[0]
+    client_id = query.get('client_id', [None])[0]
     with sim.log_lock:
         entries = list(sim.log)
     return [dict(entry) for entry in entries
-            if (method is None or entry['method'] == method.upper()) and (contains is None or contains in entry['path'])]
+            if (method is None or entry['method'] == method.upper()) and (contains is None or contains in entry['path'])
+            and (client_id is None or entry.get('client_id') == client_id)]
 
 
 def _clock(sim: Simulator, body: t.Any) -> None:
@@ -54,7 +56,7 @@ def _clock(sim: Simulator, body: t.Any) -> None:
 
 
 def state(sim: Simulator) -> dict[str, t.Any]:
-    """Every cluster with its kind and snapshots (API shapes), and every download job."""
+    """Every cluster with its kind and snapshots (API shapes), every download job, and each service account's active tokens."""
     now = sim.clock.now()
     base = 'http://simulator'
     world = sim.world
@@ -70,7 +72,8 @@ def state(sim: Simulator) -> dict[str, t.Any]:
         jobs = [render.download_job(job, now, base, '', world.group_id, sim.snapshot_url) for job in world.jobs]
     for job in jobs:
         job.pop('links', None)
-    return {'now': iso(now), 'group_id': world.group_id, 'clusters': clusters, 'download_jobs': jobs}
+    accounts = {client_id: {'active_tokens': sim.oauth.active_tokens(client_id)} for client_id in list(sim.service_accounts)}
+    return {'now': iso(now), 'group_id': world.group_id, 'clusters': clusters, 'download_jobs': jobs, 'service_accounts': accounts}
 
 
 def handle(sim: Simulator, method: str, path: str, query_string: str, raw_body: bytes) -> tuple[int, t.Any]:

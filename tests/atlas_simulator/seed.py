@@ -2,13 +2,13 @@
 # Copyright (c) 2026 mongodb_atlas.backup contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The default seed: one project, three API keys, five clusters and their snapshots, with fixed ids."""
+"""The default seed: one project, three API keys, three service accounts, five clusters and their snapshots, with fixed ids."""
 from __future__ import annotations
 
 import datetime
-import typing as t
-
 import ipaddress
+import re
+import typing as t
 
 from atlas_simulator import GROUP_ID
 from atlas_simulator.config import ConfigError
@@ -23,6 +23,16 @@ DEFAULT_KEYS: list[dict[str, t.Any]] = [
     {'public': 'blocked-public', 'private': 'blocked-private', 'roles': [OWNER], 'access_list': ['203.0.113.0/24']},
 ]
 
+# The same three grants as the keys, as service accounts (OAuth 2.0 client credentials; FACTS 11 formats).
+DEFAULT_SERVICE_ACCOUNTS: list[dict[str, t.Any]] = [
+    {'client_id': 'mdb_sa_id_5f1a2b3c4d5e6f7a8b9c0a01', 'client_secret': 'mdb_sa_sk_owner-secret-0001', 'roles': [OWNER], 'access_list': []},
+    {'client_id': 'mdb_sa_id_5f1a2b3c4d5e6f7a8b9c0a02', 'client_secret': 'mdb_sa_sk_reader-secret-0002', 'roles': [READ_ONLY], 'access_list': []},
+    {'client_id': 'mdb_sa_id_5f1a2b3c4d5e6f7a8b9c0a03', 'client_secret': 'mdb_sa_sk_blocked-secret-0003', 'roles': [OWNER],
+     'access_list': ['203.0.113.0/24']},
+]
+CLIENT_ID = re.compile(r'^mdb_sa_id_[a-fA-F\d]{24}$')
+SECRET_PREFIX = 'mdb_sa_sk_'
+
 # name, kind, tier, number of completed daily snapshots, id block
 DEFAULT_CLUSTERS: list[dict[str, t.Any]] = [
     {'name': 'Cluster0', 'kind': REPLICA_SET, 'tier': 'M10', 'snapshots': 3},
@@ -33,8 +43,9 @@ DEFAULT_CLUSTERS: list[dict[str, t.Any]] = [
 ]
 KINDS = (REPLICA_SET, SHARDED, FREE, TENANT, FLEX)
 ROLES = ('Project Owner', 'Project Read Only', 'Project Backup Manager', 'Project Backup Creator', 'Project Backup Export Operator')
-CLUSTER_FIELDS = {'name': str, 'kind': str, 'tier': str, 'snapshots': int, 'shards': int, 'in_progress': bool}
-KEY_FIELDS = {'public': str, 'private': str, 'roles': list, 'access_list': list}
+CLUSTER_FIELDS: dict[str, type] = {'name': str, 'kind': str, 'tier': str, 'snapshots': int, 'shards': int, 'in_progress': bool}
+KEY_FIELDS: dict[str, type] = {'public': str, 'private': str, 'roles': list, 'access_list': list}
+SERVICE_ACCOUNT_FIELDS: dict[str, type] = {'client_id': str, 'client_secret': str, 'roles': list, 'access_list': list}
 
 
 def _check_fields(what: str, spec: t.Any, fields: dict[str, type], required: tuple[str, ...]) -> None:
@@ -82,22 +93,39 @@ def build_clusters(now: datetime.datetime, specs: list[dict[str, t.Any]] | None 
     return clusters
 
 
+def _grant(what: str, spec: dict[str, t.Any]) -> dict[str, t.Any]:
+    """The roles and access list of a key or service account spec (checked), as the auth code reads them."""
+    unknown = [role for role in spec.get('roles', []) if role not in ROLES]
+    if unknown:
+        raise ConfigError(f'{what}: unknown role(s) {unknown}; known: {list(ROLES)}')
+    for network in spec.get('access_list', []):
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except (TypeError, ValueError):
+            raise ConfigError(f'{what}: access_list entry {network!r} is not an IP address or CIDR block') from None
+    return {'roles': list(spec.get('roles', [OWNER])), 'access_list': list(spec.get('access_list', []))}
+
+
 def build_keys(specs: list[dict[str, t.Any]] | None = None) -> dict[str, dict[str, t.Any]]:
     """Public key -> {private, roles, access_list}; a spec that cannot work raises ConfigError."""
     keys = {}
     for spec in specs or DEFAULT_KEYS:
         _check_fields('api_keys', spec, KEY_FIELDS, ('public', 'private'))
-        unknown = [role for role in spec.get('roles', []) if role not in ROLES]
-        if unknown:
-            raise ConfigError(f'api_keys: unknown role(s) {unknown}; known: {list(ROLES)}')
-        for network in spec.get('access_list', []):
-            try:
-                ipaddress.ip_network(network, strict=False)
-            except (TypeError, ValueError):
-                raise ConfigError(f'api_keys: access_list entry {network!r} is not an IP address or CIDR block') from None
-        keys[spec['public']] = {'private': spec['private'], 'roles': list(spec.get('roles', [OWNER])),
-                                'access_list': list(spec.get('access_list', []))}
+        keys[spec['public']] = dict(_grant('api_keys', spec), private=spec['private'])
     return keys
 
 
-__all__ = ['GROUP_ID', 'build_clusters', 'build_keys', 'seed_snapshot_id']
+def build_service_accounts(specs: list[dict[str, t.Any]] | None = None) -> dict[str, dict[str, t.Any]]:
+    """Client id -> {secret, roles, access_list}: a service account is checked like an API key once it holds a token."""
+    accounts = {}
+    for spec in specs or DEFAULT_SERVICE_ACCOUNTS:
+        _check_fields('service_accounts', spec, SERVICE_ACCOUNT_FIELDS, ('client_id', 'client_secret'))
+        if not CLIENT_ID.match(spec['client_id']):
+            raise ConfigError(f'service_accounts: client_id must be mdb_sa_id_ followed by 24 hexadecimal characters, got {spec["client_id"]!r}')
+        if not spec['client_secret'].startswith(SECRET_PREFIX) or len(spec['client_secret']) == len(SECRET_PREFIX):
+            raise ConfigError(f'service_accounts: the client_secret of {spec["client_id"]} must start with {SECRET_PREFIX} and go on')
+        accounts[spec['client_id']] = dict(_grant('service_accounts', spec), secret=spec['client_secret'])
+    return accounts
+
+
+__all__ = ['GROUP_ID', 'build_clusters', 'build_keys', 'build_service_accounts', 'seed_snapshot_id']

@@ -2,7 +2,7 @@
 # Copyright (c) 2026 mongodb_atlas.backup contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""HTTP plumbing: the two listeners (Atlas API and download host), the request pipeline, the request log."""
+"""HTTP plumbing: the two listeners (Atlas API and download host), the request pipeline, the OAuth token paths, the request log."""
 from __future__ import annotations
 
 import email.utils
@@ -17,7 +17,7 @@ import time
 import typing as t
 import urllib.parse
 
-from atlas_simulator import control, routes
+from atlas_simulator import control, oauth, routes
 from atlas_simulator.auth import Unauthorized, check_access_list, check_permission, scheme_of
 from atlas_simulator.downloads import Archive, parse_object_path, s3_error
 from atlas_simulator.errors import ApiError
@@ -34,6 +34,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
     disable_nagle_algorithm = True
     server: 'SimServer'
+    entry: dict[str, t.Any]  # this request's record in the request log
 
     def setup(self) -> None:
         """With --tls the handshake runs here, in the connection's own thread, so a silent client cannot stall accept()."""
@@ -59,7 +60,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     # ------------------------------------------------------------ responses
     def send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None, head: bool = False) -> None:
         self.send_response(status)
-        self.send_header('Content-Type', content_type)
+        if content_type:
+            self.send_header('Content-Type', content_type)
         self.send_header('Content-Length', str(len(body)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
@@ -95,12 +97,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_json(status, doc)
             return
         entry = sim.record({'method': self.command, 'path': parsed.path, 'query': parsed.query, 'status': None,
-                            'auth': scheme_of(self.headers.get('Authorization')), 'host': self.headers.get('Host'),
+                            'auth': scheme_of(self.headers.get('Authorization')), 'client_id': None, 'host': self.headers.get('Host'),
                             'range': self.headers.get('Range'),
                             'server': self.server.role, 'time': time.time()})
+        self.entry = entry
         try:
             if self.server.role == 'download':
                 entry['status'] = self.serve_download(parsed)
+            elif parsed.path in oauth.PATHS:
+                entry['status'] = self.serve_oauth(parsed, raw_body)
             else:
                 entry['status'] = self.serve_api(parsed, raw_body)
         except OSError:
@@ -137,12 +142,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if not found:
                 raise ApiError(404, 'RESOURCE_NOT_FOUND', f'Cannot find resource {parsed.path}.', [parsed.path])
             api_version, api_path = found.groups()
-            public = sim.auth.authenticate(self.headers.get('Authorization'), self.command, self.path)
+            key = self.principal()
             fault = sim.faults.take(self.command, parsed.path)
             sent = self.apply_fault(fault)
             if sent is not None:
                 return sent or None
-            key = sim.keys[public]
             check_access_list(key, self.client_address[0])
             route, params = routes.match(self.command, api_path, api_version)
             version = self.resource_version(api_version, route)
@@ -154,8 +158,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 raise self.sunset_error(sim.config['tenant_sunset'])
             status, doc = self.run_handler(route, params, version, parsed, raw_body)
         except Unauthorized as exc:
-            challenge = sim.auth.challenge(stale=exc.stale)
-            self.send_json(401, exc.body(), headers={'WWW-Authenticate': challenge, 'X-Error-Code': exc.code})
+            headers = {'X-Error-Code': exc.code}
+            if exc.challenge:
+                headers['WWW-Authenticate'] = sim.auth.challenge(stale=exc.stale)
+            self.send_json(401, exc.body(), headers=headers)
             return 401
         except ApiError as exc:
             if fault is not None and fault['action'] == 'drop_after_write':
@@ -172,6 +178,39 @@ class Handler(http.server.BaseHTTPRequestHandler):
         content_type = 'application/json' if version == 'v1.0' else f'application/vnd.atlas.{version}+json;charset=utf-8'
         self.send_json(status, doc, content_type, headers, pretty=query.get('pretty', ['false'])[0] == 'true')
         return status
+
+    def principal(self) -> dict[str, t.Any]:
+        """The roles and access list of the caller: the service account of a bearer token, else the digest-authenticated key."""
+        sim = self.server.sim
+        header = self.headers.get('Authorization')
+        client_id = sim.oauth.bearer_client(header)
+        if client_id is not None:
+            self.entry['client_id'] = client_id
+            return sim.service_accounts[client_id]
+        return sim.keys[sim.auth.authenticate(header, self.command, self.path)]
+
+    def serve_oauth(self, parsed: urllib.parse.SplitResult, raw_body: bytes) -> int | None:
+        """POST /api/oauth/token and /api/oauth/revoke; faults apply to every request here (there is no challenge leg)."""
+        sim = self.server.sim
+        self.entry['client_id'] = oauth.claimed_client_id(self.headers.get('Authorization'))
+        self.entry['query'] = oauth.redact_query(parsed.query)
+        fault = sim.faults.take(self.command, parsed.path)
+        if fault is not None and fault['action'] == 'status':
+            answer = oauth.fault_answer(fault)
+        else:
+            sent = self.apply_fault(fault)
+            if sent is not None:
+                return sent or None
+            answer = sim.oauth.handle(self.command, parsed.path, self.headers.get('Authorization'), self.headers.get('Content-Type'),
+                                      raw_body, self.client_address[0])
+        if fault is not None and fault['action'] == 'drop_after_write':
+            self.abort()  # a token may have been issued (it holds a slot of the 100) and its answer is lost
+            return None
+        if answer.doc is None:
+            self.send(answer.status, b'', '', answer.headers)
+        else:
+            self.send_json(answer.status, answer.doc, headers=answer.headers)
+        return answer.status
 
     def resource_version(self, api_version: str, route: routes.Route) -> str:
         """v1.0 needs no header; v2 must name one of the resource's versions in Accept, else 406."""

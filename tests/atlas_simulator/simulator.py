@@ -2,7 +2,7 @@
 # Copyright (c) 2026 mongodb_atlas.backup contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The simulator as one object: world, clock, keys, nonces, rate buckets, faults, request log and link signer,
+"""The simulator as one object: world, clock, keys, service accounts and their tokens, nonces, rate buckets, faults, request log and link signer,
 with reset to the seed and live configuration changes. Shared by both listeners and the control API."""
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from atlas_simulator import config as config_mod, seed
 from atlas_simulator.auth import DigestAuthenticator
 from atlas_simulator.downloads import Archives, Signer
 from atlas_simulator.faults import Faults
+from atlas_simulator.oauth import OAuthServer
 from atlas_simulator.ratelimit import TokenBuckets
 from atlas_simulator.state import Clock, DownloadJob, World
 
@@ -32,7 +33,9 @@ class Simulator:
         self.config: dict[str, t.Any] = {}
         self.world: World
         self.keys: dict[str, dict[str, t.Any]] = {}
+        self.service_accounts: dict[str, dict[str, t.Any]] = {}
         self.auth = DigestAuthenticator(self.keys, lambda: self.config['nonce_lifetime'], self.seconds)
+        self.oauth = OAuthServer(self.service_accounts, lambda: self.config['oauth'], self.seconds)
         self.buckets = TokenBuckets(lambda: self.config['rate_limit'], self.seconds)
         self.reset()
 
@@ -53,15 +56,19 @@ class Simulator:
                                   {k: v for k, v in partial.items() if k not in config_mod.SEED_KEYS})
         clock = Clock()
         keys = seed.build_keys(seed_spec.get('api_keys'))
+        accounts = seed.build_service_accounts(seed_spec.get('service_accounts'))
         world = World(seed_spec.get('project_id', seed.GROUP_ID), seed.build_clusters(clock.now(), seed_spec.get('clusters')), merged)
         self.clock = clock
         self.config = merged
         self.keys.clear()
         self.keys.update(keys)
+        self.service_accounts.clear()
+        self.service_accounts.update(accounts)
         self.world = world
         self.faults.clear()
         self.buckets.reset()
         self.auth.reset()
+        self.oauth.reset()
         with self.log_lock:
             self.log.clear()
 
