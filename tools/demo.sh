@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make demo`: start the Atlas simulator with the default seed, run docs/demo.yml against it with
-# the seed's owner key, print the results, and stop the simulator whatever happens.
+# the seed's owner key (and, for the Flex part, its owner service account), print the results, and stop the simulator whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,7 +8,7 @@ PORT=${DEMO_PORT:-18080}
 LOG=$(mktemp)
 PYTHONPATH=tests .venv/bin/python -m atlas_simulator --host 127.0.0.1 --port "$PORT" >"$LOG" 2>&1 &
 SIM_PID=$!
-trap 'kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null; rm -f "$LOG"' EXIT
+trap 'kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null; rm -rf "$LOG" "${MONGODB_ATLAS_TOKEN_CACHE_DIR:-}"' EXIT
 
 for _ in $(seq 1 50); do
   grep -q "atlas simulator ready" "$LOG" && break
@@ -35,4 +35,10 @@ export MONGODB_ATLAS_BASE_URL="http://127.0.0.1:$PORT"
 export MONGODB_ATLAS_PUBLIC_KEY=owner-public
 export MONGODB_ATLAS_PRIVATE_KEY=owner-private
 export MONGODB_ATLAS_PROJECT_ID=5f1a2b3c4d5e6f7a8b9c0d1e
+# The Flex part of the tour authenticates with the simulator's seeded service account (OAuth); its token is cached
+# in a throwaway directory, so every demo starts with one fresh token request.
+export DEMO_CLIENT_ID=mdb_sa_id_5f1a2b3c4d5e6f7a8b9c0a01
+export DEMO_CLIENT_SECRET=mdb_sa_sk_owner-secret-0001
+MONGODB_ATLAS_TOKEN_CACHE_DIR=$(mktemp -d)
+export MONGODB_ATLAS_TOKEN_CACHE_DIR
 .venv/bin/ansible-playbook docs/demo.yml
