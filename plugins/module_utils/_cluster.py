@@ -30,8 +30,10 @@ class ClusterInfo(t.NamedTuple):
     """What the modules need to know about a cluster."""
 
     name: str
-    kind: str           # REPLICA_SET, SHARDED, FLEX, TENANT or NO_BACKUP
-    tier: str | None    # instance size, e.g. M10; None for flex
+    kind: str                   # REPLICA_SET, SHARDED, FLEX, TENANT or NO_BACKUP
+    tier: str | None            # instance size, e.g. M10; None for flex
+    pit_enabled: bool = False   # continuous cloud backup: point-in-time restores possible
+    shards: int | None = None   # replica sets of a sharded cluster (its replication specs); None when not said
 
 
 def cluster_path(group_id: str, cluster_name: str) -> str:
@@ -53,7 +55,8 @@ def kind_from_description(doc: dict[str, t.Any]) -> ClusterInfo:
     if tier in TENANT_TIERS:
         return ClusterInfo(name, TENANT, tier)
     kind = SHARDED if doc.get('clusterType') in ('SHARDED', 'GEOSHARDED') else REPLICA_SET
-    return ClusterInfo(name, kind, tier)
+    shards = doc.get('numShards') if isinstance(doc.get('numShards'), int) else len(doc.get('replicationSpecs') or []) or None
+    return ClusterInfo(name, kind, tier, bool(doc.get('pitEnabled')), shards if kind == SHARDED else None)
 
 
 def get_cluster(client: AtlasClient, group_id: str, cluster_name: str) -> ClusterInfo:
@@ -80,26 +83,30 @@ class Endpoints:
         self.kind = kind
         cluster = cluster_path(group_id, cluster_name)
         self.retention_base = f'{cluster}/backup/snapshots'  # Atlas re-dates through the replica-set path for every kind
-        self.take: str | None = None
-        self.download: str | None = None
+        self.take: str | None = None        # POST an on-demand snapshot (dedicated)
+        self.download: str | None = None    # POST a download job (flex, tenant)
+        self.schedule: str | None = None    # GET the backup schedule: continuous backup, restore window (dedicated)
         if kind == FLEX:
             flex = f'/groups/{group_id}/flexClusters/{cluster_name}/backup'
             self.resource = 'flex'
             self.snapshots = self.snapshot_base = f'{flex}/snapshots'
             self.jobs: str | None = f'{flex}/restoreJobs'
             self.download = f'{flex}/download'
+            self.restore: str | None = self.jobs
         elif kind == TENANT:
             self.resource = 'tenant'
             self.snapshots = self.snapshot_base = f'{cluster}/backup/tenant/snapshots'
             self.jobs = f'{cluster}/backup/tenant/restores'
             self.download = f'{cluster}/backup/tenant/download'
+            self.restore = f'{cluster}/backup/tenant/restore'
         else:
             self.resource = 'backup'
             self.snapshots = self.snapshot_base = self.take = f'{cluster}/backup/snapshots'
             if kind == SHARDED:
                 self.snapshots = f'{cluster}/backup/snapshots/shardedClusters'
                 self.snapshot_base = f'{cluster}/backup/snapshots/shardedCluster'
-            self.jobs = f'{cluster}/backup/restoreJobs'
+            self.jobs = self.restore = f'{cluster}/backup/restoreJobs'
+            self.schedule = f'{cluster}/backup/schedule'
 
     def snapshot(self, snapshot_id: str) -> str:
         """One snapshot: GET, and DELETE for on-demand ones."""
@@ -110,7 +117,7 @@ class Endpoints:
         return f'{self.retention_base}/{snapshot_id}'
 
     def job(self, job_id: str) -> str:
-        """One download (restore) job."""
+        """One restore job (download jobs of Flex and tenant clusters included): GET, and DELETE to cancel."""
         return f'{t.cast(str, self.jobs)}/{job_id}'
 
     def failure(self, action: str, err: AtlasApiError) -> TaskError:

@@ -14,7 +14,7 @@ import typing as t
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import TENANT, Endpoints
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, is_missing
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, TenantApiGone, is_missing, is_sunset
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import (
     COMPLETED, FAILED, UNFINISHED, expires_of, expires_time, newest, newest_first, status_of,
 )
@@ -23,21 +23,6 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._writes impor
 
 # A link must stay valid at least this long to be handed out again (a 1 GiB download takes minutes).
 REUSE_MARGIN = datetime.timedelta(minutes=10)
-
-
-class TenantApiGone(Exception):
-    """The tenant endpoints answered like a removed API (410, or a 404 that is not about a missing resource)."""
-
-
-def is_sunset(err: AtlasApiError) -> bool:
-    """410, or a 404 that does not say which resource is missing (RESOURCE_NOT_FOUND, no code): the route is gone.
-
-    FACTS marks the exact sunset answer as unverified, so both count; a 404 naming a missing snapshot, job, cluster or
-    project is about that resource and never triggers the fallback.
-    """
-    if err.status == 410:
-        return True
-    return err.status == 404 and not any(is_missing(err, resource) for resource in ('snapshot', 'job', 'cluster', 'project'))
 
 
 class DownloadApi:

@@ -325,3 +325,18 @@ def explain_error(action: str, err: AtlasApiError, group_id: str | None = None, 
 def task_error(action: str, err: AtlasApiError, group_id: str | None = None, cluster_name: str | None = None) -> TaskError:
     """The TaskError for an Atlas error: the explained message, with its status and errorCode as result fields."""
     return TaskError(explain_error(action, err, group_id, cluster_name), status=err.status, error_code=err.error_code)
+
+
+class TenantApiGone(Exception):
+    """The tenant endpoints answered like a removed API (410, or a 404 that is not about a missing resource)."""
+
+
+def is_sunset(err: AtlasApiError) -> bool:
+    """410, or a 404 that does not say which resource is missing (RESOURCE_NOT_FOUND, no code): the route is gone.
+
+    FACTS marks the exact sunset answer as unverified, so both count; a 404 naming a missing snapshot, job, cluster or
+    project is about that resource and never triggers the fallback.
+    """
+    if err.status == 410:
+        return True
+    return err.status == 404 and not any(is_missing(err, resource) for resource in ('snapshot', 'job', 'cluster', 'project'))

@@ -218,8 +218,8 @@ import typing as t
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._archive import Destination, DownloadFailed
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import FLEX, NO_BACKUP, TENANT, Endpoints, get_cluster
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._download_jobs import DownloadApi, DownloadJobs, TenantApiGone
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._download_jobs import DownloadApi, DownloadJobs
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, TenantApiGone
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._module import AnsibleFiles, AtlasModule, wait_argument_spec
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import expires_time, normalized, snake_result
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._time import iso

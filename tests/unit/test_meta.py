@@ -52,7 +52,7 @@ LAYERS = {
     '_errors': 0, '_time': 0,
     '_auth': 1, '_client': 1, '_records': 1,
     '_transfer': 2, '_cluster': 2, '_waiter': 2, '_writes': 2,
-    '_snapshots': 3, '_archive': 3, '_download_jobs': 3,
+    '_snapshots': 3, '_archive': 3, '_download_jobs': 3, '_restore_jobs': 3,
     '_snapshot_ops': 4,
     '_module': 5,
 }

@@ -46,6 +46,8 @@ def test_every_path_of_a_kind_comes_from_one_object(kind, resource, snapshots, o
     assert (where.resource, where.snapshots, where.snapshot('s1'), where.take, where.download, where.jobs) == (
         resource, snapshots, one, take, download, jobs)
     assert where.job('j1') == f'{jobs}/j1'
+    assert where.restore == {FLEX: jobs, TENANT: f'/groups/{G}/clusters/C/backup/tenant/restore'}.get(kind, jobs)
+    assert where.schedule == (f'/groups/{G}/clusters/C/backup/schedule' if kind in (REPLICA_SET, SHARDED) else None)
     # Atlas re-dates every kind's snapshot through the replica-set path
     assert where.retention('s1') == f'/groups/{G}/clusters/C/backup/snapshots/s1'
 
@@ -56,8 +58,8 @@ def test_get_cluster_reads_the_kind_with_one_request_and_knows_flex_by_its_refus
     responses.get(f'{url}/Cluster0', json={'name': 'Cluster0', 'clusterType': 'SHARDED', 'providerSettings': {'instanceSizeName': 'M30'}})
     responses.get(f'{url}/Flex0', status=400, json={'errorCode': 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API', 'detail': 'flex'})
     client = AtlasClient(base_url=BASE, retries=0)
-    assert tuple(get_cluster(client, G, 'Cluster0')) == ('Cluster0', SHARDED, 'M30')
-    assert tuple(get_cluster(client, G, 'Flex0')) == ('Flex0', FLEX, None)
+    assert tuple(get_cluster(client, G, 'Cluster0')) == ('Cluster0', SHARDED, 'M30', False, None)
+    assert tuple(get_cluster(client, G, 'Flex0')) == ('Flex0', FLEX, None, False, None)
     assert client.request_count == 2
 
 
@@ -68,3 +70,11 @@ def test_get_cluster_explains_a_missing_cluster():
         get_cluster(AtlasClient(base_url=BASE, retries=0), G, 'Nope')
     assert caught.value.msg == f'Failed to read cluster Nope: no cluster named Nope exists in project {G}. Check cluster_name (CLUSTER_NOT_FOUND).'
     assert caught.value.result == {'status': 404, 'error_code': 'CLUSTER_NOT_FOUND'}
+
+
+def test_continuous_backup_and_shards_are_read_too():
+    v2 = kind_from_description({'clusterType': 'SHARDED', 'pitEnabled': True, 'replicationSpecs': [
+        {'regionConfigs': [{'electableSpecs': {'instanceSize': 'M30'}}]}, {'regionConfigs': [{'electableSpecs': {'instanceSize': 'M30'}}]}]})
+    v1 = kind_from_description({'clusterType': 'SHARDED', 'numShards': 3, 'providerSettings': {'instanceSizeName': 'M30'}})
+    replica_set = kind_from_description({'clusterType': 'REPLICASET', 'providerSettings': {'instanceSizeName': 'M10'}})
+    assert (v2.pit_enabled, v2.shards, v1.pit_enabled, v1.shards, replica_set.shards) == (True, 2, False, 3, None)

@@ -9,8 +9,8 @@ import datetime
 
 import pytest
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._download_jobs import is_sunset, newest_completed, reusable_job
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._download_jobs import newest_completed, reusable_job
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, is_sunset
 
 NOW = datetime.datetime(2026, 11, 22, 12, 0, tzinfo=datetime.timezone.utc)
 SID = 'a' * 24
