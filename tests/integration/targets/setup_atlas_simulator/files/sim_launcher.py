@@ -6,6 +6,11 @@
 
     sim_launcher.py start --state-dir DIR [--watch-pid PID]   # prints the state as JSON
     sim_launcher.py stop --state-dir DIR                      # prints {"stopped": true|false}
+    sim_launcher.py reset --control URL [--control URL] [--ca-file CA] [--empty-dir OUT]
+
+`reset` is what each scenario starts with (as tests/integration/conftest.py resets before each test): the
+simulators behind the given /__sim__ control URLs back to their seed (state, faults, clock, config) and an
+empty output directory, in one task.
 
 `start` spawns a supervisor in its own session. The supervisor starts two simulators on 127.0.0.1, free
 ports: plain HTTP and HTTPS (--tls), writes DIR/state.json (urls, CA file, pids) once both are ready, and
@@ -19,9 +24,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import ssl
 import time
 import urllib.request
 
@@ -153,6 +160,19 @@ def stop(args: argparse.Namespace, quiet: bool = False) -> int:
     return 0
 
 
+def reset(args: argparse.Namespace) -> int:
+    context = ssl.create_default_context(cafile=args.ca_file) if args.ca_file else None
+    for control in args.control:
+        request = urllib.request.Request(control + '/reset', data=b'{}', method='POST', headers={'Content-Type': 'application/json'})
+        with urllib.request.urlopen(request, timeout=10, context=context if control.startswith('https:') else None) as response:  # noqa: S310
+            response.read()
+    if args.empty_dir:
+        shutil.rmtree(args.empty_dir, ignore_errors=True)
+        os.makedirs(args.empty_dir, mode=0o700)
+    print(json.dumps({'changed': False, 'reset': args.control, 'empty_dir': args.empty_dir}))
+    return 0
+
+
 def launch_simulator(root: str, state_dir: str, tls: bool) -> tuple[subprocess.Popen, str]:
     name = 'simulator-tls.log' if tls else 'simulator.log'
     log_path = os.path.join(state_dir, name)
@@ -235,13 +255,18 @@ def supervise(args: argparse.Namespace) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('action', choices=('start', 'stop', 'supervise'))
-    parser.add_argument('--state-dir', required=True)
+    parser.add_argument('action', choices=('start', 'stop', 'reset', 'supervise'))
+    parser.add_argument('--state-dir', default='')
     parser.add_argument('--watch-pid', type=int, default=0)
     parser.add_argument('--timeout', type=float, default=30.0)
+    parser.add_argument('--control', action='append', default=[], help='reset: a simulator control URL (.../__sim__)')
+    parser.add_argument('--ca-file', help='reset: the CA file for https control URLs')
+    parser.add_argument('--empty-dir', help='reset: a directory to remove and create again, empty')
     args = parser.parse_args()
+    if args.action != 'reset' and not args.state_dir:
+        parser.error(f'{args.action} needs --state-dir')
     args.state_dir = os.path.abspath(args.state_dir)
-    return {'start': start, 'stop': stop, 'supervise': supervise}[args.action](args)
+    return {'start': start, 'stop': stop, 'reset': reset, 'supervise': supervise}[args.action](args)
 
 
 if __name__ == '__main__':
