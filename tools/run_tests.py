@@ -7,9 +7,12 @@
 Stages: the simulator's own pytest suite, ansible-test sanity and units (in a copy of the tracked
 tree at build/ansible_collections/mongodb_atlas/backup, where ansible-test needs it), build and
 install of the collection tarball, integration playbooks against the simulator (pytest drives
-ansible-playbook with the INSTALLED collection), ansible-lint on the examples, and the matrix: the unit
-tests and a smoke set of integration scenarios again on each older ansible-core of MATRIX_CORES, each in
-its own venv (.venv-core2.17, ...). `--only matrix` (or any stage names) runs just those stages.
+ansible-playbook with the INSTALLED collection: the v1.0 and oldest-first variants and the special tests),
+ansible-lint on the examples, ansible-test integration in the copy (the default variant of every
+scenario, one test per target; its setup_atlas_simulator target starts the simulator), and the matrix:
+the unit tests and a smoke set of integration scenarios again on each older ansible-core of
+MATRIX_CORES, each in its own venv (.venv-core2.17, ...). `--only matrix` (or any stage names) runs
+just those stages.
 Counts come from each runner's own report (JUnit XML for pytest, ansible-test's summary for sanity).
 """
 from __future__ import annotations
@@ -171,6 +174,47 @@ def stage_units(tally: Tally) -> None:
         print(f'units: ansible-test exited {code} without a JUnit report')
 
 
+def integration_targets() -> list[str]:
+    """The targets ansible-test integration runs on its own: every target but the setup_ ones and those marked hidden."""
+    targets_dir = os.path.join(COPY, 'tests', 'integration', 'targets')
+    names = []
+    for name in sorted(os.listdir(targets_dir)):
+        aliases = os.path.join(targets_dir, name, 'aliases')
+        if name.startswith(('setup_', 'prepare_')) or not os.path.isfile(aliases):
+            continue
+        with open(aliases, encoding='utf-8') as handle:
+            if 'hidden' in (line.split('#', 1)[0].strip() for line in handle):
+                continue
+        names.append(name)
+    return names
+
+
+def integration_passed(out: str, code: int, expected: list[str]) -> list[str]:
+    """The expected targets that ansible-test integration's output shows as run and not listed as failed."""
+    ran = set(re.findall(r'^Running (\S+) integration test role', out, re.MULTILINE))
+    failed = set()
+    match = re.search(r'The \d+ integration test\(s\) listed below \(out of \d+\) failed[^\n]*\n((?:[^\n]+\n?)*)', out)
+    if match:
+        failed = {line.strip() for line in match.group(1).splitlines() if line.strip() in expected}
+    if code != 0 and not failed:
+        failed = set(expected)  # ansible-test failed before or around the targets: none of them is known to pass
+    return [name for name in expected if name in ran and name not in failed]
+
+
+def stage_ansible_test_integration(tally: Tally) -> None:
+    """ansible-test integration over every target (each starts the simulator through setup_atlas_simulator and runs the
+    default variant of its scenarios): one test per target. A target passes only when ansible-test ran it and did not
+    list it as failed; a target it never reached counts as failed."""
+    start = time.monotonic()
+    expected = integration_targets()
+    code, out = run_capture(['ansible-test', 'integration', '--venv', '--python', '3.11', '--color', 'no', '--continue-on-error'], cwd=COPY)
+    passed = integration_passed(out, code, expected)
+    tally.add('ansible-test', len(passed), len(expected) - len(passed), seconds=time.monotonic() - start)
+    for name in expected:
+        if name not in passed:
+            print(f'ansible-test integration: {name} failed or did not run')
+
+
 def stage_build(tally: Tally) -> str | None:
     """Build the collection tarball and install it; return the collections path or None."""
     start = time.monotonic()
@@ -283,11 +327,16 @@ def main(argv: list[str] | None = None) -> int:
             tally.add('integration', 0, 1)
         else:
             if 'integration' in wanted:
-                stage_pytest(tally, 'integration', ['tests/integration'], env={'ATLAS_COLLECTIONS_PATH': collections})
+                # ansible-test runs the default variant of every scenario (below), pytest the v1.0 and oldest-first
+                # variants and the special tests (tests/integration/test_targets.py): each case runs once.
+                stage_pytest(tally, 'integration', ['-m', 'not default_variant', 'tests/integration'],
+                             env={'ATLAS_COLLECTIONS_PATH': collections})
             if 'lint' in wanted:
                 stage_lint(tally)
             if 'matrix' in wanted:
                 stage_matrix(tally, collections)
+    if 'integration' in wanted:
+        stage_ansible_test_integration(tally)
     print('\nSummary:')
     print('\n'.join(tally.lines))
     summary = f'{tally.passed} passed, {tally.failed} failed'

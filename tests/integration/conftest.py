@@ -27,6 +27,11 @@ GROUP_ID = '5f1a2b3c4d5e6f7a8b9c0d1e'
 BIN = os.path.dirname(sys.executable)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line('markers', 'default_variant: a scenario on v2, newest first: what ansible-test integration also runs '
+                                       '(make test deselects these here)')
+
+
 class Simulator:
     """A running simulator process and how to reach it."""
 
