@@ -105,13 +105,15 @@ def lint() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description='Build the documentation site into build/docs/.')
-    parser.add_argument('--lint', action='store_true', help='also run antsibull-docs lint-collection-docs first')
+    parser.add_argument('--lint-only', action='store_true', help='run antsibull-docs lint-collection-docs instead of building')
     args = parser.parse_args(argv)
     start = time.monotonic()
     try:
         copy_collection()
-        if args.lint:
+        if args.lint_only:
             lint()
+            print(f'docs: lint-collection-docs clean in {time.monotonic() - start:.0f} s')
+            return 0
         sphinx_init()
         build()
     except subprocess.CalledProcessError as exc:
