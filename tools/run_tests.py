@@ -8,11 +8,11 @@ Stages: the simulator's own pytest suite, ansible-test sanity and units (in a co
 tree at build/ansible_collections/mongodb_atlas/backup, where ansible-test needs it), build and
 install of the collection tarball, integration playbooks against the simulator (pytest drives
 ansible-playbook with the INSTALLED collection: the v1.0 and oldest-first variants and the special tests),
-ansible-lint on the examples, ansible-test integration in the copy (the default variant of every
-scenario, one test per target; its setup_atlas_simulator target starts the simulator), and the matrix:
-the unit tests and a smoke set of integration scenarios again on each older ansible-core of
-MATRIX_CORES, each in its own venv (.venv-core2.17, ...). `--only matrix` (or any stage names) runs
-just those stages.
+ansible-lint on the examples, the documentation site (lint, build with warnings as errors, guide playbooks,
+headless-browser check), ansible-test integration in the copy (the default variant of every scenario, one
+test per target; its setup_atlas_simulator target starts the simulator), and the matrix: the unit tests
+and a smoke set of integration scenarios again on each older ansible-core of MATRIX_CORES, each in its
+own venv (.venv-core2.17, ...). `--only matrix` (or any stage names) runs just those stages.
 Counts come from each runner's own report (JUnit XML for pytest, ansible-test's summary for sanity).
 """
 from __future__ import annotations
@@ -250,6 +250,21 @@ def stage_lint(tally: Tally) -> None:
     tally.add('ansible-lint', 1 if code == 0 else 0, 0 if code == 0 else 1, seconds=time.monotonic() - start)
 
 
+def stage_docs(tally: Tally, collections: str) -> None:
+    """The documentation site: antsibull-docs lint-collection-docs, then the build with warnings as errors (one test each,
+    tools/build_docs.py), then tests/docs: the guide playbooks against the simulator, the troubleshooting page against the
+    modules' real messages, and the built site in headless chromium."""
+    start = time.monotonic()
+    lint_ok = run([PYTHON, os.path.join(ROOT, 'tools', 'build_docs.py'), '--lint-only']) == 0
+    tally.add('docs-lint', 1 if lint_ok else 0, 0 if lint_ok else 1, seconds=time.monotonic() - start)
+    start = time.monotonic()
+    build_ok = run([PYTHON, os.path.join(ROOT, 'tools', 'build_docs.py')]) == 0
+    tally.add('docs-build', 1 if build_ok else 0, 0 if build_ok else 1, seconds=time.monotonic() - start)
+    # without a fresh build the browser tests would check a stale site (or skip): they are not run then
+    stage_pytest(tally, 'docs', ['tests/docs'] + ([] if build_ok else ['--ignore', 'tests/docs/test_browser.py']),
+                 env={'ATLAS_COLLECTIONS_PATH': collections})
+
+
 def core_venv(version: str) -> str | None:
     """Create (once) .venv-core<version> with that ansible-core from the package index; return its bin/ or None.
 
@@ -302,13 +317,13 @@ def stage_matrix(tally: Tally, collections: str) -> None:
         stage_pytest(tally, f'smoke-{version}', smoke, env={'PATH': path, 'ATLAS_COLLECTIONS_PATH': collections}, python=python)
 
 
-STAGES = ('static', 'simulator', 'sanity', 'units', 'build', 'integration', 'lint', 'matrix')
+STAGES = ('static', 'simulator', 'sanity', 'units', 'build', 'integration', 'lint', 'docs', 'matrix')
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description='Run the test stages of make test.')
     parser.add_argument('--only', nargs='+', choices=STAGES, metavar='STAGE',
-                        help=f'run only these stages (of {", ".join(STAGES)}); integration, lint and matrix build the collection first')
+                        help=f'run only these stages (of {", ".join(STAGES)}); integration, lint, docs and matrix build the collection first')
     wanted = set(parser.parse_args(argv).only or STAGES)
     os.makedirs(REPORTS, exist_ok=True)
     tally = Tally()
@@ -321,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         stage_sanity(tally)
     if 'units' in wanted:
         stage_units(tally)
-    if wanted & {'build', 'integration', 'lint', 'matrix'}:
+    if wanted & {'build', 'integration', 'lint', 'docs', 'matrix'}:
         collections = stage_build(tally)
         if not collections:
             tally.add('integration', 0, 1)
@@ -333,6 +348,8 @@ def main(argv: list[str] | None = None) -> int:
                              env={'ATLAS_COLLECTIONS_PATH': collections})
             if 'lint' in wanted:
                 stage_lint(tally)
+            if 'docs' in wanted:
+                stage_docs(tally, collections)
             if 'matrix' in wanted:
                 stage_matrix(tally, collections)
     if 'integration' in wanted:

@@ -19,6 +19,15 @@ DEPS=(
   'types-requests>=2.31'
   'vermin>=1.6,<2'
 )
+# The documentation site (make docs, and the docs stage of make test): antsibull-docs, Sphinx and the theme, plus
+# Selenium to drive the system chromium (never a downloaded browser). Installed only when asked for, with their own stamp.
+DOCS_DEPS=(
+  'antsibull-docs>=2.16,<3'
+  'sphinx>=7,<10'
+  'sphinx-ansible-theme>=0.10,<1'
+  'ansible-pygments>=0.1.1,<1'
+  'selenium>=4.20,<5'
+)
 
 if [ ! -x "$VENV/bin/python" ]; then
   echo "setup: creating $VENV"
@@ -29,6 +38,14 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$want" ]; then
   echo "setup: installing dependencies into $VENV"
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${DEPS[@]}" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
   echo "$want" > "$STAMP"
+fi
+if [ "${SETUP_FOR_TESTS:-0}" = 1 ] || [ "${SETUP_FOR_DOCS:-0}" = 1 ]; then
+  docs_want=$(printf '%s\n' "${DOCS_DEPS[@]}" | sha256sum | cut -c1-16)
+  if [ ! -f "$VENV/.docs-deps-stamp" ] || [ "$(cat "$VENV/.docs-deps-stamp")" != "$docs_want" ]; then
+    echo "setup: installing documentation dependencies into $VENV"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${DEPS[@]}" "${DOCS_DEPS[@]}" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+    echo "$docs_want" > "$VENV/.docs-deps-stamp"
+  fi
 fi
 
 # ansible-test bootstraps pip in each of its venvs with a script it downloads; offline, it finds ours.
@@ -52,4 +69,13 @@ if [ "${SETUP_FOR_TESTS:-0}" = 1 ] && ! command -v shellcheck >/dev/null 2>&1 &&
   echo "setup: installing shellcheck (for the shellcheck sanity test)"
   (apt-get install -y -qq shellcheck >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq shellcheck >/dev/null 2>&1; }) \
     || echo "setup: shellcheck could not be installed; that sanity test will be skipped"
+fi
+
+# The docs stage checks the built site in a real browser: Debian's chromium and its chromedriver, driven by Selenium.
+# Test path only, like shellcheck.
+if [ "${SETUP_FOR_TESTS:-0}" = 1 ] && ! { command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; } \
+    && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "setup: installing chromium and chromium-driver (for the docs browser test)"
+  (apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1; }) \
+    || echo "setup: chromium could not be installed; the docs browser test will fail"
 fi

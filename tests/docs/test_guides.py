@@ -1,0 +1,120 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 mongodb_atlas.backup contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The guides cannot rot: each guide's playbook (docs/docsite/playbooks/) is shown verbatim in its page, and runs
+against the simulator as a user would run it (implicit localhost, credentials from the environment), checked against
+the simulator's own state and request log. Also: the changelog page is what antsibull-changelog generates today."""
+from __future__ import annotations
+
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import DOCSITE, GROUP_ID, PLAYBOOKS, ROOT
+
+RST = os.path.join(DOCSITE, 'rst')
+
+
+def env_for(sim) -> dict:
+    return {'MONGODB_ATLAS_BASE_URL': sim.url, 'MONGODB_ATLAS_PUBLIC_KEY': 'owner-public',
+            'MONGODB_ATLAS_PRIVATE_KEY': 'owner-private', 'MONGODB_ATLAS_PROJECT_ID': GROUP_ID}
+
+
+def code_blocks(rst_text: str) -> list[str]:
+    """The bodies of the code-block directives of an RST page, dedented."""
+    blocks = []
+    for match in re.finditer(r'^\.\. code-block:: \S+\n\n((?:(?:   .*)?\n)+)', rst_text, re.M):
+        lines = match.group(1).rstrip('\n').split('\n')
+        blocks.append('\n'.join(line[3:] for line in lines) + '\n')
+    return blocks
+
+
+def play(runner, sim, name: str, *extra: str, check: bool = False, **kwargs):
+    # the harness runs a file named *play.yml as a whole playbook (anything else as a task file): a verbatim copy
+    copy = os.path.join(runner.tmp, name.replace('.yml', '.play.yml'))
+    shutil.copy(os.path.join(PLAYBOOKS, name), copy)
+    result = runner.run(copy, check=check, extra_env=env_for(sim), inventory=False,
+                        extra_args=list(extra), **kwargs)
+    assert result.returncode == 0 and 'failed=0' in result.stdout, result.stdout[-20000:]
+    return result
+
+
+def recap_changed(stdout: str) -> int:
+    return int(re.search(r'localhost\s*: ok=\d+\s+changed=(\d+)', stdout).group(1))
+
+
+@pytest.mark.parametrize('playbook', sorted(os.path.basename(path) for path in glob.glob(os.path.join(PLAYBOOKS, '*.yml'))))
+def test_guide_shows_its_playbook_verbatim(playbook):
+    with open(os.path.join(PLAYBOOKS, playbook), encoding='utf-8') as handle:
+        text = handle.read()
+    pages = [path for path in glob.glob(os.path.join(RST, '*.rst')) if text in code_blocks(open(path, encoding='utf-8').read())]
+    assert pages, f'no guide in {RST} shows {playbook} verbatim in a code-block'
+
+
+def test_getting_started(runner, sim):
+    checked = play(runner, sim, 'getting_started.yml', check=True)
+    assert 'snapshots of a replicaSet cluster' in checked.stdout
+    assert [entry for entry in sim.requests_log() if entry['method'] != 'GET'] == []
+    first = play(runner, sim, 'getting_started.yml')
+    assert recap_changed(first.stdout) == 1
+    taken = [snap for snap in sim.state()['clusters']['Cluster0']['snapshots'] if snap.get('description') == 'my first snapshot']
+    assert len(taken) == 1 and taken[0]['status'] == 'completed'
+    assert recap_changed(play(runner, sim, 'getting_started.yml').stdout) == 0
+
+
+def test_nightly_backups(runner, sim, tmp_path):
+    setup = tmp_path / 'pre_upgrade.yml'
+    setup.write_text('- name: A snapshot taken before an upgrade\n  mongodb_atlas.backup.atlas_snapshot:\n    cluster_name: Cluster0\n'
+                     '    description: pre-upgrade\n    retention_in_days: 30\n')
+    result = runner.run(str(setup))
+    assert result.returncode == 0, result.stdout[-20000:]
+    first = play(runner, sim, 'nightly_backups.yml')
+    assert 'took ' in first.stdout
+    on_demand = [snap for snap in sim.state()['clusters']['Cluster0']['snapshots'] if snap.get('snapshotType') == 'onDemand']
+    assert [snap['description'] for snap in on_demand] == ['nightly']  # pre-upgrade cleaned up
+    assert on_demand[0]['status'] == 'completed'
+    again = play(runner, sim, 'nightly_backups.yml')
+    assert recap_changed(again.stdout) == 0 and 'kept ' in again.stdout
+    posts = [entry for entry in sim.requests_log() if entry['method'] == 'POST' and entry['status'] == 200]
+    assert len(posts) == 2  # the pre-upgrade snapshot and one nightly snapshot, whatever the number of runs
+
+
+def test_flex_downloads(runner, sim, tmp_path):
+    backup_dir = tmp_path / 'flex0'
+    first = play(runner, sim, 'flex_downloads.yml', '-e', f'backup_dir={backup_dir}')
+    archives = os.listdir(backup_dir)
+    assert len(archives) == 1 and archives[0].endswith('.tgz')
+    assert subprocess.run(['tar', '-tzf', str(backup_dir / archives[0])], check=False, stdout=subprocess.DEVNULL).returncode == 0
+    assert 'changed=True' in first.stdout
+    sim_downloads = len([entry for entry in sim.requests_log() if entry['server'] == 'download'])
+    again = play(runner, sim, 'flex_downloads.yml', '-e', f'backup_dir={backup_dir}')
+    assert 'changed=False' in again.stdout
+    assert len([entry for entry in sim.requests_log() if entry['server'] == 'download']) == sim_downloads
+
+
+@pytest.mark.parametrize('sunset', [None, 410], ids=['before-2026-01-22', 'after-2026-01-22'])
+def test_flex_migration(runner, sim, tmp_path, sunset):
+    if sunset:
+        sim.reset({'tenant_sunset': sunset})
+    backup_dir = tmp_path / 'tenant0'
+    result = play(runner, sim, 'flex_migration.yml', '-e', f'backup_dir={backup_dir}')
+    assert len(os.listdir(backup_dir)) == 1
+    if sunset:
+        assert 'Tenant0 is a flex cluster' in result.stdout and 'came through the flex API' in result.stdout
+    else:
+        assert 'Tenant0 is a tenant cluster' in result.stdout and 'came through the tenant API' in result.stdout
+
+
+def test_changelog_page_is_current(tmp_path):
+    """docs/docsite/rst/changelog.rst is an output of antsibull-changelog (changelogs/config.yaml): regenerated, it is the same."""
+    fresh = tmp_path / 'changelog.rst'
+    subprocess.run([os.path.join(os.path.dirname(sys.executable), 'antsibull-changelog'), 'generate', '--output', str(fresh),
+                    '--output-format', 'rst'], cwd=ROOT, check=True)
+    with open(os.path.join(RST, 'changelog.rst'), encoding='utf-8') as handle:
+        assert handle.read() == fresh.read_text(), 'run antsibull-changelog generate'
