@@ -288,13 +288,13 @@ def explain_error(action: str, err: AtlasApiError, group_id: str | None = None, 
         why = (f'{who} does not have a project role that allows this. Reading needs Project Read Only; taking, re-dating and '
                'deleting snapshots need Project Backup Manager (or Owner); downloads need Project Owner (or Backup Export Operator for Flex)')
     elif code == 'OAUTH_INVALID_CLIENT':
-        why = f'Atlas rejected the service account\'s client id or secret (HTTP {status}): {err.detail}. {hint}'
+        why = f'Atlas rejected the service account\'s client id or secret (HTTP {status}): {err.detail.rstrip(".")}. {hint}'
     elif code == 'OAUTH_ACCESS_DENIED':
-        why = (f'Atlas refused a new access token for the service account (HTTP {status}): {err.detail}. A service account may hold '
+        why = (f'Atlas refused a new access token for the service account (HTTP {status}): {err.detail.rstrip(".")}. A service account may hold '
                'at most 100 active tokens, each valid for an hour unless revoked: wait, or revoke tokens other tools keep. This '
                'collection fetches one token per job and caches it (token_cache)')
     elif code.startswith('OAUTH_'):
-        why = f'the token endpoint refused the request (HTTP {status}): {err.detail}. {hint}'
+        why = f'the token endpoint refused the request (HTTP {status}): {err.detail.rstrip(".")}. {hint}'
     elif status == 401:
         why = f'Atlas rejected {who} (HTTP 401). {hint}'
     elif status == 403 and code in ACCESS_LIST_CODES:

@@ -23,6 +23,9 @@ SNAPSHOT = 'mongodb_atlas.backup.atlas_snapshot'
 INFO = 'mongodb_atlas.backup.atlas_snapshot_info'
 DOWNLOAD = 'mongodb_atlas.backup.atlas_tenant_download'
 
+SERVICE_ACCOUNT = 'mdb_sa_id_5f1a2b3c4d5e6f7a8b9c0a01'
+READ_ONLY_ACCOUNT = 'mdb_sa_id_5f1a2b3c4d5e6f7a8b9c0a02'
+
 # name: (module, options); the play's module_defaults give the simulator's URL, project and owner key.
 PROVOKED = {
     'wrong_key': (INFO, {'cluster_name': 'Cluster0', 'api_private_key': 'not-the-key'}),
@@ -44,6 +47,13 @@ PROVOKED = {
     'dest_dir_missing': (DOWNLOAD, {'cluster_name': 'Flex0', 'dest': '{{ output_dir }}/no/such/dir/'}),
     'dest_needs_wait': (DOWNLOAD, {'cluster_name': 'Flex0', 'dest': '{{ output_dir }}/', 'wait': False}),
     'wait_timeout': (SNAPSHOT, {'cluster_name': 'Cluster0', 'description': 'slow', 'retention_in_days': 1, 'wait_timeout': 0}),
+    # service accounts: the task's omit drops the play's API key, so only the service account is given
+    'sa_wrong_secret': (INFO, {'cluster_name': 'Cluster0', 'api_public_key': '{{ omit }}', 'api_private_key': '{{ omit }}',
+                               'client_id': SERVICE_ACCOUNT, 'client_secret': 'mdb_sa_sk_not-the-secret'}),
+    'sa_no_role': (SNAPSHOT, {'cluster_name': 'Cluster0', 'description': 'x', 'retention_in_days': 1, 'api_public_key': '{{ omit }}',
+                              'api_private_key': '{{ omit }}', 'client_id': READ_ONLY_ACCOUNT, 'client_secret': 'mdb_sa_sk_reader-secret-0002'}),
+    'two_methods': (INFO, {'cluster_name': 'Cluster0', 'client_id': SERVICE_ACCOUNT, 'client_secret': 'mdb_sa_sk_owner-secret-0001'}),
+    'client_id_as_key': (INFO, {'cluster_name': 'Cluster0', 'api_public_key': SERVICE_ACCOUNT}),
 }
 
 
@@ -64,6 +74,7 @@ def explained() -> dict[str, str]:
         'forbidden': errors.AtlasApiError(403, None, 'Forbidden', 'GET', path),
         'request_error': errors.AtlasApiError(None, 'REQUEST_ERROR', 'could not send the request: No such file or directory', 'GET', path),
         'server_error': errors.AtlasApiError(500, 'UNEXPECTED_ERROR', 'Unexpected error.', 'GET', path),
+        'token_limit': errors.AtlasApiError(403, 'OAUTH_ACCESS_DENIED', 'Access Token limit reached.', 'POST', '/api/oauth/token'),
     }
     return {name: errors.explain_error('list snapshots of cluster Cluster0', err, GROUP_ID, 'Cluster0') for name, err in cases.items()}
 
