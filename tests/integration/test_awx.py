@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 
 import pytest
@@ -227,8 +228,7 @@ def test_register_playbook_resolves_awx_module_and_passes_the_files(awx_dir, col
     copy_dir.mkdir()
     (copy_dir / 'credential_type').mkdir()
     for name in ('inputs.yml', 'injectors.yml'):
-        (copy_dir / 'credential_type' / name).write_text(open(os.path.join(awx_dir, 'credential_type', name), encoding='utf-8').read(),
-                                                         encoding='utf-8')
+        shutil.copy(os.path.join(awx_dir, 'credential_type', name), str(copy_dir / 'credential_type' / name))
     task['ansible.builtin.set_fact'] = task.pop('awx.awx.credential_type')
     out = tmp_path / 'arguments.json'
     play[0]['tasks'].append({'name': 'Save the arguments', 'ansible.builtin.copy': {
