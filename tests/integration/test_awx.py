@@ -179,7 +179,7 @@ CREDENTIALS = {
 def test_job_runs_on_the_injected_environment_alone(runner, sim, credential_type, tmp_path, kind):
     inputs, injectors = credential_type
     credential = dict(CREDENTIALS[kind], api_base_url=sim.url, project_id=GROUP_ID)
-    env, _ = inject(inputs, injectors, credential)
+    env = inject(inputs, injectors, credential)[0]
     assert set(env) == MODULE_VARIABLES
     # a job's container starts with an empty home: its own token cache (one token per job for a service account)
     home = tmp_path / 'runner-home'
