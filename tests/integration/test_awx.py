@@ -4,8 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The AWX credential type shipped in extensions/awx, taken from the INSTALLED collection: AWX would accept it, its
 injectors rendered the way AWX renders them give exactly the variables the modules read, and a playbook run with that
-environment alone works for each credential kind. The playbook that registers it resolves awx.awx.credential_type and
-hands it exactly the two files.
+environment alone works for each credential kind. The playbook that registers it resolves awx.awx.credential_type and,
+run against a fake AWX API, creates the type from exactly the two files, once.
 
 AWX is not installed here: validate_credential_type and inject below follow AWX's own code (awx/main/fields.py,
 CredentialTypeInputField and CredentialTypeInjectorField; awx/main/models/credential, CredentialType.inject_credential):
@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import json
 import os
+import http.server
 import re
-import shutil
 import subprocess
+import threading
+import typing as t
+import urllib.parse
 
 import pytest
 import yaml
@@ -200,43 +203,126 @@ def test_job_runs_on_the_injected_environment_alone(runner, sim, credential_type
         assert {entry['auth'] for entry in atlas_calls} == {'Bearer'}
 
 
-def test_register_playbook_resolves_awx_module_and_passes_the_files(awx_dir, collections_path, tmp_path, credential_type):
-    """The playbook passes --syntax-check with awx.awx installed (the module resolves), uses only options
-    awx.awx.credential_type has, and hands it exactly inputs.yml and injectors.yml (its own arguments, templated by a
-    real run in which the task's module is swapped for set_fact: no AWX here)."""
+def awx_env(collections_path: str, **extra: str) -> dict[str, str]:
+    return dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.pathsep.join([collections_path, AWX_COLLECTIONS]), ANSIBLE_NOCOLOR='true',
+                ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false', PATH=BIN + os.pathsep + os.environ['PATH'],
+                **extra)
+
+
+def test_register_playbook_uses_the_awx_module_as_documented(awx_dir, collections_path, tmp_path):
+    """--syntax-check passes with awx.awx installed (the module resolves), and the task uses only options
+    awx.awx.credential_type has, with a kind AWX allows a custom credential type."""
     awx_module = os.path.join(AWX_COLLECTIONS, 'ansible_collections', 'awx', 'awx', 'plugins', 'modules', 'credential_type.py')
     assert os.path.isfile(awx_module), f'awx.awx is missing from {AWX_COLLECTIONS}: run tools/setup.sh'
     playbook = os.path.join(awx_dir, 'register_credential_type.yml')
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.pathsep.join([collections_path, AWX_COLLECTIONS]), ANSIBLE_NOCOLOR='true',
-               ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false', PATH=BIN + os.pathsep + os.environ['PATH'])
-    ansible_playbook = os.path.join(BIN, 'ansible-playbook')
-    check = subprocess.run([ansible_playbook, '--syntax-check', playbook], env=env, cwd=str(tmp_path), check=False,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    check = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '--syntax-check', playbook], env=awx_env(collections_path),
+                           cwd=str(tmp_path), check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert check.returncode == 0, check.stdout
-
     with open(awx_module, encoding='utf-8') as handle:
         options = yaml.safe_load(re.search(r"DOCUMENTATION = '''(.*?)'''", handle.read(), re.S).group(1))['options']
-    play = load(playbook)
-    [task] = play[0]['tasks']
+    [task] = load(playbook)[0]['tasks']
     args = task['awx.awx.credential_type']
     assert set(args) <= set(options)
-    assert args['kind'] in ('cloud', 'net')  # the only kinds AWX allows a custom credential type
+    assert args['kind'] in ('cloud', 'net')
     assert args['state'] in options['state']['choices']
 
-    # the same play, beside the same files, with set_fact in place of the module: its facts are the module's arguments
-    copy_dir = tmp_path / 'awx'
-    copy_dir.mkdir()
-    (copy_dir / 'credential_type').mkdir()
-    for name in ('inputs.yml', 'injectors.yml'):
-        shutil.copy(os.path.join(awx_dir, 'credential_type', name), str(copy_dir / 'credential_type' / name))
-    task['ansible.builtin.set_fact'] = task.pop('awx.awx.credential_type')
-    out = tmp_path / 'arguments.json'
-    play[0]['tasks'].append({'name': 'Save the arguments', 'ansible.builtin.copy': {
-        'content': '{{ dict(name=name, kind=kind, inputs=inputs, injectors=injectors) | to_json }}', 'dest': str(out), 'mode': '0600'}})
-    (copy_dir / 'register.yml').write_text(yaml.safe_dump(play), encoding='utf-8')
-    run = subprocess.run([ansible_playbook, str(copy_dir / 'register.yml')], env=env, cwd=str(tmp_path), check=False,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert run.returncode == 0, run.stdout
-    facts = json.loads(out.read_text(encoding='utf-8'))
-    assert (facts['inputs'], facts['injectors']) == credential_type
-    assert facts['name'] == 'MongoDB Atlas' and facts['kind'] == 'cloud'
+
+class FakeAwx(http.server.ThreadingHTTPServer):
+    """Just enough of AWX's /api/v2/credential_types/ for awx.awx.credential_type: list by name, create, update; a
+    created or updated type is checked as AWX checks it (validate_credential_type) and refused with a 400 otherwise."""
+
+    token = 'fake-awx-token'  # nosec: a test double's bearer token
+
+    def __init__(self) -> None:
+        super().__init__(('127.0.0.1', 0), FakeAwxHandler)
+        self.types: dict[int, dict] = {}
+        self.writes: list[tuple[str, dict]] = []
+        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f'http://127.0.0.1:{self.server_address[1]}'
+
+
+class FakeAwxHandler(http.server.BaseHTTPRequestHandler):
+    server: FakeAwx
+
+    def log_message(self, *args: t.Any) -> None:
+        pass
+
+    def reply(self, status: int, body: dict) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header('Content-Type', 'application/json')
+        self.send_header('Content-Length', str(len(data)))
+        self.send_header('X-API-Product-Name', 'AWX')
+        self.send_header('X-API-Product-Version', '24.6.1')
+        self.end_headers()
+        self.wfile.write(data)
+
+    def body(self) -> dict:
+        return json.loads(self.rfile.read(int(self.headers.get('Content-Length') or 0)) or b'{}')
+
+    def authorized(self) -> bool:
+        if self.headers.get('Authorization') == f'Bearer {self.server.token}':
+            return True
+        self.reply(401, {'detail': 'Authentication credentials were not provided.'})
+        return False
+
+    def do_GET(self) -> None:  # pylint: disable=invalid-name
+        path, _sep, query = self.path.partition('?')
+        if not self.authorized():
+            return
+        if path != '/api/v2/credential_types/':
+            self.reply(404, {'detail': 'Not found.'})
+            return
+        params = urllib.parse.parse_qs(query)
+        found = [item for item in self.server.types.values() if item['name'] in params.get('name', [])]
+        self.reply(200, {'count': len(found), 'results': found})
+
+    def write(self, item: dict, status: int) -> None:
+        problems = validate_credential_type(item.get('inputs', {}), item.get('injectors', {}))
+        if problems or item.get('kind') not in ('cloud', 'net'):
+            self.reply(400, {'inputs': problems, 'kind': item.get('kind')})
+            return
+        self.server.types[item['id']] = item
+        self.reply(status, item)
+
+    def do_POST(self) -> None:  # pylint: disable=invalid-name
+        if not self.authorized():
+            return
+        body = self.body()
+        self.server.writes.append(('POST', body))
+        new_id = len(self.server.types) + 1
+        self.write(dict(body, id=new_id, type='credential_type', url=f'/api/v2/credential_types/{new_id}/'), 201)
+
+    def do_PATCH(self) -> None:  # pylint: disable=invalid-name
+        if not self.authorized():
+            return
+        body = self.body()
+        self.server.writes.append(('PATCH', body))
+        item_id = int(self.path.rstrip('/').rsplit('/', 1)[1])
+        self.write(dict(self.server.types[item_id], **body), 200)
+
+
+def test_register_playbook_creates_the_type_once(awx_dir, collections_path, tmp_path, credential_type):
+    """Run against a fake AWX: the first run creates the type from exactly inputs.yml and injectors.yml (and AWX's
+    checks accept it), a second run changes nothing."""
+    awx = FakeAwx()
+    try:
+        env = awx_env(collections_path, CONTROLLER_HOST=awx.url, CONTROLLER_OAUTH_TOKEN=awx.token)
+        cmd = [os.path.join(BIN, 'ansible-playbook'), os.path.join(awx_dir, 'register_credential_type.yml')]
+        runs = [subprocess.run(cmd, env=env, cwd=str(tmp_path), check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                for _run in range(2)]
+    finally:
+        awx.shutdown()
+        awx.server_close()
+    for run in runs:
+        assert run.returncode == 0, run.stdout
+    assert 'changed=1' in runs[0].stdout and 'changed=0' in runs[1].stdout
+    assert [method for method, _body in awx.writes] == ['POST']
+    assert list(awx.types) == [1]
+    created = awx.types[1]
+    assert (created['inputs'], created['injectors']) == credential_type
+    assert created['name'] == 'MongoDB Atlas' and created['kind'] == 'cloud' and created['managed'] is False
