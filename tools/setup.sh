@@ -18,6 +18,7 @@ DEPS=(
   'mypy>=1.10,<3'
   'types-requests>=2.31'
   'vermin>=1.6,<2'
+  'ansible-builder>=3.1,<4'
 )
 # The documentation site (make docs, and the docs stage of make test): antsibull-docs, Sphinx and the theme, plus
 # Selenium to drive the system chromium (never a downloaded browser). Installed only when asked for, with their own stamp.
@@ -46,6 +47,27 @@ if [ "${SETUP_FOR_TESTS:-0}" = 1 ] || [ "${SETUP_FOR_DOCS:-0}" = 1 ]; then
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${DEPS[@]}" "${DOCS_DEPS[@]}" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
     echo "$docs_want" > "$VENV/.docs-deps-stamp"
   fi
+fi
+
+# awx.awx, for the AWX credential type playbook (extensions/awx/register_credential_type.yml): ansible-lint and its test
+# resolve awx.awx.credential_type. Galaxy is out of reach; the community `ansible` package on the package index ships
+# awx.awx up to 12.x (removed in 14), so take that one collection out of its wheel, into a folder of its own.
+AWX_COLLECTIONS="$VENV/awx-collections"
+if [ ! -f "$AWX_COLLECTIONS/ansible_collections/awx/awx/MANIFEST.json" ]; then
+  echo "setup: placing awx.awx (from the ansible 12 package) in $AWX_COLLECTIONS"
+  wheel_dir=$(mktemp -d)
+  "$VENV/bin/python" -m pip download --quiet --disable-pip-version-check --no-deps -d "$wheel_dir" 'ansible>=12,<13' \
+    2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+  "$VENV/bin/python" - "$wheel_dir" "$AWX_COLLECTIONS" <<'PY'
+import glob
+import sys
+import zipfile
+
+wheel_dir, target = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(glob.glob(f'{wheel_dir}/ansible-*.whl')[0]) as wheel:
+    wheel.extractall(target, [name for name in wheel.namelist() if name.startswith('ansible_collections/awx/awx/')])
+PY
+  rm -rf "$wheel_dir"
 fi
 
 # ansible-test bootstraps pip in each of its venvs with a script it downloads; offline, it finds ours.

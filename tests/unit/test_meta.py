@@ -121,3 +121,18 @@ def test_one_module_python_floor():
     floor = load_run_tests().MODULE_PYTHON_MIN
     assert yaml.safe_load(read('tests', 'config.yml'))['modules']['python_requires'] == f'>={floor}'
     assert f'Python {floor} or newer where the modules run' in read('README.md')
+
+
+def test_dependencies_fit_an_execution_environment():
+    """Partner certification: no upper bound or pin in requirements.txt. meta/execution-environment.yml is collection
+    metadata for ansible-builder (dependencies only, no EE schema version), and bindep.txt asks for no system Python."""
+    from packaging.requirements import Requirement
+
+    lines = [line.split('#')[0].strip() for line in read('requirements.txt').splitlines()]
+    requirements = [Requirement(line) for line in lines if line]
+    assert [req.name for req in requirements] == ['requests']
+    assert [f'{req.name}{spec}' for req in requirements for spec in req.specifier if spec.operator not in ('>=', '>')] == []
+    meta = yaml.safe_load(read('meta', 'execution-environment.yml'))
+    assert meta == {'dependencies': {'python': 'requirements.txt', 'system': 'bindep.txt'}}
+    bindep = [line.split('#')[0].strip() for line in read('bindep.txt').splitlines()]
+    assert [line for line in bindep if line] == []
