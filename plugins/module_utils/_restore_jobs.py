@@ -30,6 +30,25 @@ API_DELIVERY = {AUTOMATED: 'automated', DOWNLOAD: 'download', POINT_IN_TIME: 'po
 LINK_MARGIN = datetime.timedelta(minutes=10)  # a download link must stay valid this long to be used again
 _OLDEST = datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
 
+# What Atlas's refusals of a restore request mean, for the person who has to fix the task.
+REFUSALS = {
+    'SNAPSHOT_NOT_FOUND': 'snapshot {snapshot} does not exist in this cluster (a snapshot of another cluster cannot be restored from '
+                          'this one; list them with mongodb_atlas.backup.atlas_snapshot_info)',
+    'CANNOT_START_RESTORE_JOB_FOR_INCOMPLETE_CLUSTER_SNAPSHOT': 'snapshot {snapshot} has not completed yet; run again once it has',
+    'CANNOT_DOWNLOAD_INCOMPLETE_SNAPSHOT': 'snapshot {snapshot} has not completed yet; run again once it has',
+    'CANNOT_START_RESTORE_JOB_FOR_DELETED_SNAPSHOT': 'snapshot {snapshot} was deleted',
+    'INVALID_RESTORE_PROCESS': 'cluster {target} cannot receive this restore (a sharded snapshot needs a sharded target with as '
+                               'many shards, a replica set a replica set, and free clusters take none)',
+    'AUTOMATED_RESTORE_OF_SHARD_NOT_ALLOWED': 'snapshot {snapshot} is one shard\'s snapshot; restore the whole sharded snapshot',
+    'INVALID_PIT_RESTORE_TIME': 'the restore point is outside the continuous-backup restore window, or in the future',
+    'UNABLE_T0_FIND_SNAPSHOT_PRIOR_TO_PIT_RESTORE_OPTIME': 'no snapshot was taken before the restore point',
+    'NO_CHECKPOINT_FOR_PIT_RESTORE': 'Atlas has no checkpoint it can restore to that point from',
+    'CANNOT_DOWNLOAD_SNAPSHOT_CONCURRENTLY': 'a download of snapshot {snapshot} is already active; cancel it (state: absent) or use it',
+    'TOO_MANY_SNAPSHOT_DOWNLOADS': 'the project has as many active downloads as Atlas allows; cancel some (state: absent)',
+    'CLUSTER_PAUSED_CANNOT_RESTORE': 'cluster {target} is paused; resume it first',
+    'TENANT_RESTORE_INCOMPATIBLE_TOPOLOGY': 'cluster {target} is sharded; a Flex snapshot restores only into a replica set',
+}
+
 
 class RestoreRequest(t.NamedTuple):
     """What the task asks for. target_* are None for downloads; PIT gives seconds, or oplog ts and inc."""
@@ -201,6 +220,10 @@ class RestoreJobs:
         pauses = poll_intervals(2.0, 1.5, 30.0)
 
         def refused(err: AtlasApiError) -> None:
+            if err.error_code in REFUSALS:
+                raise TaskError(f'Atlas refused the restore of cluster {self.where.cluster_name} ({err.error_code}): '
+                                f'{REFUSALS[err.error_code].format(snapshot=request.snapshot_id, target=request.target_name)}. '
+                                'Nothing was started.', error_code=err.error_code, status=err.status)
             if err.error_code != 'ATLAS_CLUSTER_RESTORE_IN_PROGRESS':
                 raise err
             target = request.target_name or self.where.cluster_name
@@ -227,10 +250,12 @@ class RestoreJobs:
                 return job
         return None
 
-    def wait_until_finished(self, job: dict[str, t.Any], ready: t.Callable[[dict[str, t.Any]], bool] | None = None) -> dict[str, t.Any]:
-        """Poll until the job is finished (or ready(job)); a job that failed, was cancelled or expired fails the task."""
+    def wait_until_finished(self, job: dict[str, t.Any], accept_failure: bool = False) -> dict[str, t.Any]:
+        """Poll until the job is finished; one that failed, was cancelled or expired fails the task (unless accept_failure)."""
         job_id = job['id']
-        done = ready or (lambda current: restore_status(current) in FINISHED)
+
+        def done(current: dict[str, t.Any]) -> bool:
+            return restore_status(current) in FINISHED
 
         def fetch() -> dict[str, t.Any]:
             current = self.read(job_id)
@@ -240,13 +265,12 @@ class RestoreJobs:
 
         if not done(job):
             try:
-                job = wait_or_raise(self.client, fetch, lambda current: done(current) or restore_status(current) in (FAILED, CANCELLED, EXPIRED),
-                                    what=f'restore job {job_id} of cluster {self.where.cluster_name}', first=job,
+                job = wait_or_raise(self.client, fetch, done, what=f'restore job {job_id} of cluster {self.where.cluster_name}', first=job,
                                     timeout=max(self.deadline - time.monotonic(), 0.0), wait_timeout=self.wait_timeout, job_id=job_id)
             except AtlasApiError as err:
                 raise self.where.failure(f'read restore job {job_id} of cluster {self.where.cluster_name}', err) from None
         status = restore_status(job)
-        if status in (FAILED, CANCELLED, EXPIRED):
+        if status in (FAILED, CANCELLED, EXPIRED) and not accept_failure:
             reason = job.get('statusReason') or job.get('reason') or job.get('errorMessage')
             raise TaskError(f'Restore job {job_id} of cluster {self.where.cluster_name} {status} on Atlas'
                             f'{f": {reason}" if reason else ""}. Run the task again to start a new one.', job_id=job_id, status=status,

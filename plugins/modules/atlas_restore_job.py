@@ -339,12 +339,15 @@ def check_snapshot(atlas: AtlasModule, where: Endpoints, snapshot_id: str) -> di
     return snapshot
 
 
+def check_not_source(atlas: AtlasModule, request: RestoreRequest) -> None:
+    if (request.target_group, request.target_name) == (atlas.group_id, atlas.cluster_name) and not atlas.params['allow_restore_to_source']:
+        raise TaskError(f'The target is the source cluster {atlas.cluster_name} itself: the restore would overwrite it with its own '
+                        'snapshot. Set allow_restore_to_source: true if that is what you mean.')
+
+
 def check_target(atlas: AtlasModule, source: ClusterInfo, request: RestoreRequest) -> ClusterInfo:
-    """The target exists and can take this restore; it is not the source unless allowed."""
+    """The target exists and can take this restore."""
     group, name = t.cast(str, request.target_group), t.cast(str, request.target_name)
-    if (group, name) == (atlas.group_id, atlas.cluster_name) and not atlas.params['allow_restore_to_source']:
-        raise TaskError(f'The target is the source cluster {name} itself: the restore would overwrite it with its own snapshot. '
-                        'Set allow_restore_to_source: true if that is what you mean.')
     target = get_cluster(atlas.client, group, name)
     if target.kind in (NO_BACKUP, TENANT):
         raise TaskError(f'Cluster {name} is a {target.tier} cluster, which cannot receive a restore. Restore into a dedicated '
@@ -388,15 +391,12 @@ def diff_of(atlas: AtlasModule, request: RestoreRequest) -> dict:
 
 
 def ensure_present(atlas: AtlasModule, source: ClusterInfo, jobs_api: RestoreJobs, result: dict) -> bool:
+    """Find a job that already does what is asked (a re-run costs the cluster read and one list), else check what Atlas
+    would refuse and start one; wait, and fetch the archives into dest."""
     request = request_from(atlas)
-    where = jobs_api.where
     check_source(atlas, source, request)
-    if request.snapshot_id:
-        check_snapshot(atlas, where, request.snapshot_id)
     if request.delivery != DOWNLOAD:
-        check_target(atlas, source, request)
-    if request.delivery == POINT_IN_TIME:
-        check_restore_point(atlas, where, request)
+        check_not_source(atlas, request)
     destination = Destination(atlas.params['dest'], AnsibleFiles(atlas.module)) if atlas.params['dest'] else None
     if destination is not None:
         warning = destination.check_directory(atlas.check_mode)
@@ -410,28 +410,40 @@ def ensure_present(atlas: AtlasModule, source: ClusterInfo, jobs_api: RestoreJob
     found = next((job for job in jobs if satisfies(job, request, atlas.client.now(), atlas.params['max_age'])), None)
     if atlas.module._diff:
         result['diff'] = diff_of(atlas, request) if found is None else {'before': {}, 'after': {}}
+    changed = found is None
     if found is None:
-        blocker = busy_target(jobs, request)
-        if blocker is not None and not atlas.check_mode:
-            if not atlas.params['wait']:
-                raise TaskError(f'Cannot restore into cluster {request.target_name}: restore job {blocker["id"]} (snapshot '
-                                f'{blocker.get("snapshotId")}) is still restoring into it. Nothing was started. Run again once it has '
-                                'finished, or set wait: true to wait for it.', blocking_job_id=blocker['id'])
-            jobs_api.wait_until_finished(blocker)
-        if atlas.check_mode:
+        found = start_restore(atlas, source, jobs_api, request, jobs)
+        if found is None:  # check mode: everything checked, nothing started
             result['restore_job'] = {}
             return True
-        found = jobs_api.start(request, {job['id'] for job in jobs})
-        changed = True
-    else:
-        changed = False
-    if atlas.params['wait'] and not atlas.check_mode:
+    if atlas.params['wait']:
         found = jobs_api.wait_until_finished(found)
     result['restore_job'] = job_view(found, with_links=destination is None)
-    if destination is not None and not atlas.check_mode:
+    if destination is not None:
         result['files'] = save_archives(atlas, destination, found)
         changed = changed or any(item['changed'] for item in result['files'])
     return changed
+
+
+def start_restore(atlas: AtlasModule, source: ClusterInfo, jobs_api: RestoreJobs, request: RestoreRequest, jobs: list[dict]) -> dict | None:
+    """Check what only Atlas knows (the target, the restore window, in check mode the snapshot), wait for or refuse a
+    restore still running into the target, then start the job (None in check mode)."""
+    if request.delivery != DOWNLOAD:
+        check_target(atlas, source, request)
+    if request.delivery == POINT_IN_TIME:
+        check_restore_point(atlas, jobs_api.where, request)
+    if atlas.check_mode:
+        if request.snapshot_id:
+            check_snapshot(atlas, jobs_api.where, request.snapshot_id)  # a real run learns it from Atlas's refusal
+        return None
+    blocker = busy_target(jobs, request) if request.delivery != DOWNLOAD else None
+    if blocker is not None:
+        if not atlas.params['wait']:
+            raise TaskError(f'Cannot restore into cluster {request.target_name}: restore job {blocker["id"]} (snapshot '
+                            f'{blocker.get("snapshotId")}) is still restoring into it. Nothing was started. Run again once it has '
+                            'finished, or set wait: true to wait for it.', blocking_job_id=blocker['id'])
+        jobs_api.wait_until_finished(blocker, accept_failure=True)  # a blocker that failed frees the target all the same
+    return jobs_api.start(request, {job['id'] for job in jobs})
 
 
 def archive_path(atlas: AtlasModule, destination: Destination, snapshot_id: str | None, part: str) -> str:
