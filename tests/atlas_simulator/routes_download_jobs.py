@@ -40,7 +40,7 @@ def _request_download(ctx: Context, cluster: Cluster, api: str) -> tuple[int, t.
     snap = find_snapshot(cluster, body['snapshotId'], 'TENANT_SNAPSHOT_NOT_FOUND' if api == 'tenant' else 'SNAPSHOT_NOT_FOUND')
     if snap.status(ctx.now) != 'completed':
         raise ApiError(409, 'CANNOT_DOWNLOAD_INCOMPLETE_SNAPSHOT', f'Snapshot {snap.id} is not complete and cannot be downloaded.', [snap.id])
-    if any(job.snapshot_id == snap.id and job.status(ctx.now) in ACTIVE_JOB for job in ctx.world.jobs_for(cluster.name)):
+    if any(job.snapshot_id == snap.id and job.delivery == 'DOWNLOAD' and job.status(ctx.now) in ACTIVE_JOB for job in ctx.world.jobs_for(cluster.name)):
         raise ApiError(400, 'CANNOT_DOWNLOAD_SNAPSHOT_CONCURRENTLY', f'Snapshot {snap.id} is already being downloaded.', [snap.id])
     job = ctx.world.request_download(api, cluster, snap.id, ctx.now, body.get('targetDeploymentItemName'), body.get('targetProjectId'))
     return 200, _job_doc(ctx, job)
