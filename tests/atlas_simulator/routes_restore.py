@@ -24,6 +24,7 @@ BODY_FIELDS: dict[str, type] = {'deliveryType': str, 'snapshotId': str, 'targetC
 TARGET_FIELDS = ('targetClusterName', 'targetGroupId')
 PIT_FIELDS = ('pointInTimeUTCSeconds', 'oplogTs', 'oplogInc')
 EPOCH_MINIMUM = 1199145600   # the spec's minimum for pointInTimeUTCSeconds and oplogTs (2008-01-01)
+INT32_MAX = 2 ** 31 - 1       # the spec's format int32
 DOWNLOADS_PER_PROJECT = 20   # active download jobs per project (FACTS 10.6, legacy docs)
 
 
@@ -159,7 +160,7 @@ def _point_in_time(ctx: Context, source: Cluster, body: dict[str, t.Any]) -> tup
     for key in wanted:
         if key not in body:
             raise ApiError(400, 'MISSING_ATTRIBUTE', f'The required attribute {key} was not specified.', [key])
-        if body[key] < (1 if key == 'oplogInc' else EPOCH_MINIMUM):
+        if not (1 if key == 'oplogInc' else EPOCH_MINIMUM) <= body[key] <= INT32_MAX:  # e.g. milliseconds sent as seconds
             raise ApiError(400, 'INVALID_PIT_RESTORE_TIME', f'Invalid point-in-time restore value {key}={body[key]}.', [key, body[key]])
     pit = {key: body[key] for key in wanted}
     moment = datetime.datetime.fromtimestamp(pit.get('pointInTimeUTCSeconds', pit.get('oplogTs', 0)), datetime.timezone.utc)

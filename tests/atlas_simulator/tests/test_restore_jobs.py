@@ -243,6 +243,8 @@ def test_point_in_time_errors(sim, owner):
     assert_error(call(owner, 'POST', url, pit(pointInTimeUTCSeconds=now_seconds(sim) - 8 * 86400)), 400, 'INVALID_PIT_RESTORE_TIME')
     assert_error(call(owner, 'POST', url, pit(pointInTimeUTCSeconds=now_seconds(sim) + 3600)), 400, 'INVALID_PIT_RESTORE_TIME')
     assert_error(call(owner, 'POST', url, pit(pointInTimeUTCSeconds=1000)), 400, 'INVALID_PIT_RESTORE_TIME')
+    assert_error(call(owner, 'POST', url, pit(pointInTimeUTCSeconds=now_seconds(sim) * 1000)), 400, 'INVALID_PIT_RESTORE_TIME')  # millis
+    assert_error(call(owner, 'POST', url, pit(oplogTs=moment, oplogInc=0)), 400, 'INVALID_PIT_RESTORE_TIME')
     assert_error(call(owner, 'POST', url, pit(pointInTimeUTCSeconds=now_seconds(sim) - 5 * 86400)), 404,
                  'UNABLE_T0_FIND_SNAPSHOT_PRIOR_TO_PIT_RESTORE_OPTIME')
     assert_error(call(owner, 'POST', url, pit(targetClusterName=None)), 400, 'VALIDATION_ERROR')
@@ -535,3 +537,14 @@ def test_spec_checker_catches_drift():
     assert errors({}, 'DiskBackupSnapshotRestoreJob') == ['$.deliveryType is required']
     assert errors({'deliveryType': 'download', 'expiresAt': 'tomorrow'}, 'DiskBackupSnapshotRestoreJob') == \
         ["$.expiresAt='tomorrow' is not a date-time"]
+
+
+def test_existing_download_jobs_conform_too(sim, owner):
+    flex = call(owner, 'POST', sim.v2('/flexClusters/Flex0/backup/download'), {'snapshotId': FLEX_FIRST}, FLEX).json()
+    tenant = call(owner, 'POST', sim.v2('/clusters/Tenant0/backup/tenant/download'), {'snapshotId': TENANT_FIRST}).json()
+    advance(sim, 2)
+    flex = call(owner, 'GET', sim.v2(f'{FLEX_JOBS}/{flex["id"]}'), accept=FLEX).json()
+    tenant = call(owner, 'GET', sim.v2(f'/clusters/Tenant0/backup/tenant/restores/{tenant["id"]}')).json()
+    assert flex['status'] == tenant['status'] == 'COMPLETED' and 'snapshotUrl' in flex and 'snapshotUrl' in tenant
+    assert_conforms(flex, 'FlexBackupRestoreJob20241113')
+    assert_conforms(tenant, 'TenantRestore')
