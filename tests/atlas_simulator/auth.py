@@ -19,12 +19,18 @@ REALM = 'MMS Public API'
 UNAUTHORIZED_BODY_DETAIL = 'You are not authorized for this resource.'
 
 # What each kind of call needs (FACTS 5.4); Project Owner can do everything.
+# Restore jobs (FACTS 10.1 x-rolesRequirements): list/get need Project Backup Manager; create/cancel Backup Export Operator or Backup
+# Recovery Operator (docs add Backup Manager); the Flex restore Backup Recovery Operator; the tenant restore Project Owner.
 PERMISSIONS = {
-    'read': {'Project Owner', 'Project Read Only', 'Project Backup Manager', 'Project Backup Creator', 'Project Backup Export Operator'},
+    'read': {'Project Owner', 'Project Read Only', 'Project Backup Manager', 'Project Backup Creator', 'Project Backup Export Operator',
+             'Project Backup Recovery Operator'},
     'take': {'Project Owner', 'Project Backup Manager', 'Project Backup Creator'},
     'manage': {'Project Owner', 'Project Backup Manager'},
     'tenant_download': {'Project Owner'},
     'flex_download': {'Project Owner', 'Project Backup Export Operator'},
+    'restore_read': {'Project Owner', 'Project Backup Manager'},
+    'restore': {'Project Owner', 'Project Backup Manager', 'Project Backup Export Operator', 'Project Backup Recovery Operator'},
+    'flex_restore': {'Project Owner', 'Project Backup Recovery Operator'},
 }
 
 _PARAM = re.compile(r'(\w+)=(?:"([^"]*)"|([^,\s]*))')

@@ -21,6 +21,13 @@ DEFAULTS: dict[str, t.Any] = {
     'failing_clusters': [],
     'failing_downloads': [],
     'list_order': 'newest_first',
+    # Restore jobs (FACTS 10), in simulator seconds: automated/pointInTime/Flex/tenant restores run for restore_duration;
+    # a dedicated download job gets its URLs after restore_download_duration, valid restore_link_lifetime (1 h on Atlas);
+    # the next fail_next_restores restore jobs created (any kind) fail.
+    'restore_duration': 3,
+    'restore_download_duration': 2,
+    'restore_link_lifetime': 3600,
+    'fail_next_restores': 0,
     # Service-account tokens (FACTS 5.2, 5.3, 11): lifetime in simulator seconds, active tokens per account,
     # token (and revoke) requests per minute per (client address, client id).
     'oauth': {'token_lifetime': 3600, 'max_active_tokens': 100, 'requests_per_minute': 50},
@@ -83,8 +90,10 @@ def validate(partial: t.Any, allow_seed: bool = False) -> dict[str, t.Any]:
             _names(key, value)
         elif key == 'archive_size':
             _number(key, value, 1024, integer=True)
+        elif key == 'fail_next_restores':
+            _number(key, value, 0, integer=True)
         else:
-            _number(key, value, 0.001 if key != 'download_duration' else 0)
+            _number(key, value, 0 if key in ('download_duration', 'restore_duration', 'restore_download_duration') else 0.001)
     return partial
 
 

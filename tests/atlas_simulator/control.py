@@ -5,6 +5,7 @@
 """The control API under /__sim__/: reset, request log, faults, clock, config, state. No auth, never logged."""
 from __future__ import annotations
 
+import datetime
 import json
 import typing as t
 import urllib.parse
@@ -12,7 +13,7 @@ import urllib.parse
 from atlas_simulator import render
 from atlas_simulator.config import ConfigError, validate
 from atlas_simulator.faults import FaultError
-from atlas_simulator.state import FLEX, TENANT, iso
+from atlas_simulator.state import FLEX, TENANT, Cluster, RestoreJob, World, iso
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from atlas_simulator.server import Simulator
@@ -55,25 +56,48 @@ def _clock(sim: Simulator, body: t.Any) -> None:
         sim.clock.set_scale(float(body['scale']))
 
 
+def _restore_record(world: World, cluster: Cluster, now: datetime.datetime) -> dict[str, t.Any] | None:
+    """The latest restore INTO this cluster: its data is being (or was) replaced by a snapshot of the source."""
+    job = world.restore_into(cluster)
+    if job is None or cluster.restore is None:
+        return None
+    restore_state = job.restore_state(now)
+    record: dict[str, t.Any] = {'job_id': job.id, 'api': cluster.restore[0], 'source_cluster': job.cluster, 'snapshot_id': job.snapshot_id,
+                                'delivery_type': job.delivery_type if isinstance(job, RestoreJob) else job.delivery, 'state': restore_state,
+                                'started_at': iso(job.requested_at)}
+    if restore_state != 'restoring':
+        record['finishedAt'] = iso(job.ready_at() if isinstance(job, RestoreJob) else job.finished_at())
+    return record
+
+
+def _cluster_state(sim: Simulator, cluster: Cluster, now: datetime.datetime, base: str) -> dict[str, t.Any]:
+    kind = cluster.effective_kind(sim.config['tenant_sunset'])
+    if kind in (TENANT, FLEX):
+        snaps = [render.shared_tier_snapshot(snap, '', now, base) for snap in cluster.snapshots]
+    else:
+        snaps = [render.cloud_snapshot(snap, cluster, now, base, sim.world.group_id) for snap in cluster.snapshots]
+    doc = {'kind': kind, 'tier': cluster.tier, 'snapshots': snaps, 'pit_enabled': cluster.pit_enabled, 'restore': _restore_record(sim.world, cluster, now)}
+    if cluster.pit_enabled:
+        doc['restore_window_days'] = cluster.restore_window_days
+    return doc
+
+
 def state(sim: Simulator) -> dict[str, t.Any]:
-    """Every cluster with its kind and snapshots (API shapes), every download job, and each service account's active tokens."""
+    """Every cluster (kind, snapshots in API shapes, the latest restore into it), every tenant/flex job, every dedicated restore job,
+    and each service account's active tokens."""
     now = sim.clock.now()
     base = 'http://simulator'
     world = sim.world
-    clusters = {}
     with world.lock:
-        for cluster in world.clusters.values():
-            kind = cluster.effective_kind(sim.config['tenant_sunset'])
-            if kind in (TENANT, FLEX):
-                snaps = [render.shared_tier_snapshot(snap, '', now, base) for snap in cluster.snapshots]
-            else:
-                snaps = [render.cloud_snapshot(snap, cluster, now, base, world.group_id) for snap in cluster.snapshots]
-            clusters[cluster.name] = {'kind': kind, 'tier': cluster.tier, 'snapshots': snaps}
+        clusters = {cluster.name: _cluster_state(sim, cluster, now, base) for cluster in world.clusters.values()}
         jobs = [render.download_job(job, now, base, '', world.group_id, sim.snapshot_url) for job in world.jobs]
-    for job in jobs:
+        restores = [dict(render.restore_job(job, now, base, world.group_id, sim.restore_url), sourceClusterName=job.cluster)
+                    for job in world.restore_jobs]
+    for job in jobs + restores:
         job.pop('links', None)
     accounts = {client_id: {'active_tokens': sim.oauth.active_tokens(client_id)} for client_id in list(sim.service_accounts)}
-    return {'now': iso(now), 'group_id': world.group_id, 'clusters': clusters, 'download_jobs': jobs, 'service_accounts': accounts}
+    return {'now': iso(now), 'group_id': world.group_id, 'clusters': clusters, 'download_jobs': jobs, 'restore_jobs': restores,
+            'service_accounts': accounts}
 
 
 def handle(sim: Simulator, method: str, path: str, query_string: str, raw_body: bytes) -> tuple[int, t.Any]:

@@ -51,8 +51,9 @@ class Signer:
     def sign(self, object_path: str, expires: int) -> str:
         return hmac.new(self._secret, f'{object_path}|{expires}'.encode('utf-8'), hashlib.sha256).hexdigest()
 
-    def url(self, base: str, job_id: str, snapshot_id: str, expires: int, lifetime: int) -> str:
-        object_path = f'{PATH_PREFIX}{job_id}/{snapshot_id}.tgz'
+    def url(self, base: str, job_id: str, snapshot_id: str, expires: int, lifetime: int, name: str | None = None) -> str:
+        """A pre-signed link to /backup-downloads/<job>/<name> (name defaults to <snapshot>.tgz; restore jobs use restore-<id>.tar.gz)."""
+        object_path = f'{PATH_PREFIX}{job_id}/{name or snapshot_id + ".tgz"}'
         signed_at = time.strftime(_AMZ_DATE, time.gmtime(expires - lifetime))
         query = urllib.parse.urlencode({'X-Amz-Expires': lifetime, 'X-Amz-Date': signed_at, 'X-Amz-Signature': self.sign(object_path, expires)})
         return f'{base}{object_path}?{query}'
@@ -171,12 +172,23 @@ class Archives:
         return archive
 
 
+def restore_object_path(job_id: str, snapshot_id: str) -> str:
+    """Where a dedicated restore job's archive lives: named like Atlas's restore-<snapshotId>.tar.gz (FACTS 10.3)."""
+    return f'{PATH_PREFIX}{job_id}/restore-{snapshot_id}.tar.gz'
+
+
 def parse_object_path(path: str) -> tuple[str, str] | None:
-    """(job id, snapshot id) from /backup-downloads/<job>/<snapshot>.tgz."""
-    if not path.startswith(PATH_PREFIX) or not path.endswith('.tgz'):
+    """(job id, snapshot id) from /backup-downloads/<job>/<snapshot>.tgz or /backup-downloads/<job>/restore-<snapshot>.tar.gz."""
+    if not path.startswith(PATH_PREFIX):
         return None
-    parts = path[len(PATH_PREFIX):-4].split('/')
-    return (parts[0], parts[1]) if len(parts) == 2 else None
+    rest = path[len(PATH_PREFIX):]
+    if rest.endswith('.tgz'):
+        parts = rest[:-4].split('/')
+    elif rest.endswith('.tar.gz') and '/restore-' in rest:
+        parts = rest[:-7].replace('/restore-', '/', 1).split('/')
+    else:
+        return None
+    return (parts[0], parts[1]) if len(parts) == 2 and all(parts) else None
 
 
-__all__ = ['Archive', 'Archives', 'Signer', 'parse_object_path', 's3_error', 'PATH_PREFIX']
+__all__ = ['Archive', 'Archives', 'Signer', 'parse_object_path', 'restore_object_path', 's3_error', 'PATH_PREFIX']

@@ -6,9 +6,10 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import typing as t
 
-from atlas_simulator.state import FLEX, FREE, SHARDED, TENANT, Cluster, DownloadJob, Snapshot, iso
+from atlas_simulator.state import FLEX, FREE, SHARDED, TENANT, Cluster, DownloadJob, RestoreJob, Snapshot, iso
 
 MONGO_VERSION = '8.0.4'
 
@@ -76,17 +77,17 @@ def shared_tier_snapshot(snap: Snapshot, path: str, now: datetime.datetime, base
 
 def download_job(job: DownloadJob, now: datetime.datetime, base: str, path: str, group_id: str,
                  snapshot_url: t.Callable[[DownloadJob], str]) -> dict[str, t.Any]:
-    """TenantRestore (tenant API) or FlexBackupRestoreJob20241113 (flex API), deliveryType DOWNLOAD."""
+    """TenantRestore (tenant API) or FlexBackupRestoreJob20241113 (flex API), deliveryType DOWNLOAD or RESTORE."""
     status = job.status(now)
     doc: dict[str, t.Any] = {
         'id': job.id,
-        'deliveryType': 'DOWNLOAD',
+        'deliveryType': job.delivery,
         'snapshotId': job.snapshot_id,
         'projectId': group_id,
         'status': status,
         'expirationDate': iso(job.link_expires()),
         'restoreScheduledDate': iso(job.requested_at),
-        'snapshotFinishedDate': iso(job.requested_at),
+        'snapshotFinishedDate': iso(job.snapshot_finished or job.requested_at),
         'links': links(base, path),
     }
     doc['clusterName' if job.api == 'tenant' else 'instanceName'] = job.cluster
@@ -94,9 +95,89 @@ def download_job(job: DownloadJob, now: datetime.datetime, base: str, path: str,
     doc['targetDeploymentItemName'] = job.target_name or job.cluster
     doc['targetProjectId'] = job.target_project or group_id
     if status == 'COMPLETED':
-        doc['restoreFinishedDate'] = iso(job.requested_at + datetime.timedelta(seconds=job.duration))
-        doc['snapshotUrl'] = snapshot_url(job)
+        doc['restoreFinishedDate'] = iso(job.finished_at())
+        if job.delivery == 'DOWNLOAD':
+            doc['snapshotUrl'] = snapshot_url(job)
     return doc
+
+
+def target_item_name(cluster_name: str) -> str:
+    """The undocumented targetDeploymentItemName of automated jobs: an atlas-xxxxxx host prefix (FACTS 10.3), stable per cluster."""
+    return 'atlas-' + hashlib.sha256(cluster_name.encode('utf-8')).hexdigest()[:6]
+
+
+def _desired_timestamp(job: RestoreJob) -> dict[str, t.Any]:
+    """Recorded on non-PIT jobs as all nulls plus an undocumented `time` key (FACTS 10.3); PIT jobs carry the restore point."""
+    seconds = job.pit.get('pointInTimeUTCSeconds', job.pit.get('oplogTs'))
+    if seconds is None:
+        return {'increment': None, 'time': None, 'date': None}
+    moment = datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc)
+    return {'increment': job.pit.get('oplogInc'), 'time': seconds, 'date': iso(moment)}
+
+
+def restore_job(job: RestoreJob, now: datetime.datetime, base: str, group_id: str,
+                restore_url: t.Callable[[RestoreJob, str, str], str]) -> dict[str, t.Any]:
+    """DiskBackupSnapshotRestoreJob as recorded (FACTS 10.3): no status, flags, deliveryUrl [] until ready."""
+    cluster_path = f'/api/atlas/v2/groups/{group_id}/clusters/{job.cluster}'
+    snap_path = f'{cluster_path}/backup/snapshots/shardedCluster/{job.snapshot_id}' if job.sharded else \
+        f'{cluster_path}/backup/snapshots/{job.snapshot_id}'
+    ready = job.links_ready(now)
+    urls = [(name, restore_url(job, name, member)) for name, member in job.replica_sets] if ready else []
+    doc: dict[str, t.Any] = {
+        'id': job.id,
+        'deliveryType': job.delivery_type,
+        'snapshotId': job.snapshot_id,
+        'cancelled': job.cancelled(now),
+        'failed': job.failed(now),
+        'expired': job.expired(now),
+        'deliveryUrl': [url for _name, url in urls],
+        'desiredTimestamp': _desired_timestamp(job),
+        'timestamp': iso(job.snapshot_taken),
+        'links': links(base, f'{cluster_path}/backup/restoreJobs/{job.id}', ('https://cloud.mongodb.com/snapshot', snap_path),
+                       ('https://cloud.mongodb.com/cluster', cluster_path), ('https://cloud.mongodb.com/group', f'/api/atlas/v2/groups/{group_id}')),
+    }
+    if job.target_name is not None:
+        doc.update(targetClusterName=job.target_name, targetGroupId=job.target_group, targetDeploymentItemName=target_item_name(job.target_name))
+    doc.update(job.pit)
+    if job.finished(now):
+        doc['finishedAt'] = iso(job.ready_at())
+    if ready:
+        doc['expiresAt'] = iso(job.expires_at() or job.ready_at())
+    if job.sharded:
+        by_name = dict(urls)
+        doc['components'] = [dict({'replicaSetName': name}, **({'downloadUrl': by_name[name]} if name in by_name else {}))
+                             for name, _member in job.replica_sets]
+    return doc
+
+
+def schedule(cluster: Cluster, version: str, now: datetime.datetime, base: str, group_id: str) -> dict[str, t.Any]:
+    """DiskBackupSnapshotSchedule (2023-01-01, v1.0) / DiskBackupSnapshotSchedule20240805: the seed's daily 03:00 UTC, 7-day policy."""
+    following = now.replace(hour=3, minute=0, second=0, microsecond=0)
+    if following <= now:
+        following += datetime.timedelta(days=1)
+    path = f'/api/atlas/v2/groups/{group_id}/clusters/{cluster.name}/backup/schedule'
+    doc: dict[str, t.Any] = {
+        'clusterId': cluster_id(cluster),
+        'clusterName': cluster.name,
+        'autoExportEnabled': False,
+        'copySettings': [],
+        'extraRetentionSettings': [],
+        'nextSnapshot': iso(following),
+        'policies': [{'id': '65a0000000000000000000f0', 'policyItems': [
+            {'id': '65a0000000000000000000f1', 'frequencyInterval': 1, 'frequencyType': 'daily', 'retentionUnit': 'days', 'retentionValue': 7}]}],
+        'referenceHourOfDay': 3,
+        'referenceMinuteOfHour': 0,
+        'restoreWindowDays': cluster.restore_window_days,
+        'useOrgAndGroupNamesInExportPrefix': False,
+        'links': links(base, path),
+    }
+    if version == '2024-08-05':
+        doc['autoCopySettingsEnabled'] = False
+    return doc
+
+
+def cluster_id(cluster: Cluster) -> str:
+    return f'65b00000000000000000{sum(map(ord, cluster.name)) % 10000:04d}'
 
 
 def _region(cluster: Cluster) -> dict[str, t.Any]:
@@ -110,7 +191,7 @@ def cluster_description(cluster: Cluster, version: str, base: str, group_id: str
     """GET cluster: LegacyAtlasCluster for v1.0 / 2023-01-01, ClusterDescription20240805 (and 2023-02-01) otherwise."""
     path = f'/api/atlas/v2/groups/{group_id}/clusters/{cluster.name}'
     common = {
-        'id': f'65b00000000000000000{sum(map(ord, cluster.name)) % 10000:04d}',
+        'id': cluster_id(cluster),
         'name': cluster.name,
         'groupId': group_id,
         'clusterType': 'SHARDED' if cluster.kind == SHARDED else 'REPLICASET',
@@ -119,6 +200,7 @@ def cluster_description(cluster: Cluster, version: str, base: str, group_id: str
         'links': links(base, path),
     }
     dedicated = cluster.kind not in (FREE, TENANT, FLEX)
+    common['pitEnabled'] = cluster.pit_enabled
     if version in ('v1.0', '2023-01-01'):
         region = _region(cluster)
         settings = {'providerName': region['providerName'], 'instanceSizeName': cluster.tier, 'regionName': 'US_EAST_1'}

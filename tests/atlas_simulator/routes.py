@@ -9,13 +9,14 @@ import dataclasses
 import re
 import typing as t
 
-from atlas_simulator import routes_backup as backup, routes_download_jobs as shared
+from atlas_simulator import routes_backup as backup, routes_download_jobs as shared, routes_restore as restore
 from atlas_simulator.errors import ApiError
 from atlas_simulator.routes_common import NAME, Context, check_id
 
 BACKUP_VERSIONS = ('2023-01-01',)
 FLEX_VERSIONS = ('2024-11-13',)
 CLUSTER_VERSIONS = ('2023-01-01', '2023-02-01', '2024-08-05')
+SCHEDULE_VERSIONS = ('2023-01-01', '2024-08-05')
 
 
 @dataclasses.dataclass
@@ -40,6 +41,7 @@ def _route(method: str, suffix: str, handler: t.Callable[..., tuple[int, t.Any]]
 SNAP = '/clusters/{name}/backup/snapshots'
 TENANT = '/clusters/{name}/backup/tenant'
 FLEX = '/flexClusters/{name}/backup'
+RESTORE = '/clusters/{name}/backup/restoreJobs'
 ROUTES = [
     _route('GET', '/clusters/{name}', backup.get_cluster, CLUSTER_VERSIONS, 'read', 'clusters'),
     _route('GET', '/flexClusters/{name}', backup.get_flex_cluster, FLEX_VERSIONS, 'read', 'flex', v2_only=True),
@@ -51,14 +53,21 @@ ROUTES = [
     _route('GET', SNAP + '/{id}', backup.get_snapshot, BACKUP_VERSIONS, 'read', 'backup'),
     _route('PATCH', SNAP + '/{id}', backup.patch_snapshot, BACKUP_VERSIONS, 'manage', 'backup'),
     _route('DELETE', SNAP + '/{id}', backup.delete_snapshot, BACKUP_VERSIONS, 'manage', 'backup'),
+    _route('GET', '/clusters/{name}/backup/schedule', restore.get_schedule, SCHEDULE_VERSIONS, 'read', 'backup'),
+    _route('GET', RESTORE, restore.list_restore_jobs, BACKUP_VERSIONS, 'restore_read', 'backup'),
+    _route('POST', RESTORE, restore.create_restore_job, BACKUP_VERSIONS, 'restore', 'backup'),
+    _route('GET', RESTORE + '/{id}', restore.get_restore_job, BACKUP_VERSIONS, 'restore_read', 'backup'),
+    _route('DELETE', RESTORE + '/{id}', restore.cancel_restore_job, BACKUP_VERSIONS, 'restore', 'backup'),
     _route('GET', TENANT + '/snapshots', shared.tenant_snapshots, BACKUP_VERSIONS, 'read', 'tenant'),
     _route('GET', TENANT + '/snapshots/{id}', shared.tenant_snapshot, BACKUP_VERSIONS, 'read', 'tenant'),
     _route('POST', TENANT + '/download', shared.tenant_download, BACKUP_VERSIONS, 'tenant_download', 'tenant'),
+    _route('POST', TENANT + '/restore', shared.tenant_restore_create, BACKUP_VERSIONS, 'tenant_download', 'tenant'),
     _route('GET', TENANT + '/restores', shared.tenant_restores, BACKUP_VERSIONS, 'read', 'tenant'),
     _route('GET', TENANT + '/restores/{id}', shared.tenant_restore, BACKUP_VERSIONS, 'read', 'tenant'),
     _route('GET', FLEX + '/snapshots', shared.flex_snapshots, FLEX_VERSIONS, 'read', 'flex', v2_only=True),
     _route('GET', FLEX + '/snapshots/{id}', shared.flex_snapshot, FLEX_VERSIONS, 'read', 'flex', v2_only=True),
     _route('POST', FLEX + '/download', shared.flex_download, FLEX_VERSIONS, 'flex_download', 'flex', v2_only=True),
+    _route('POST', FLEX + '/restoreJobs', shared.flex_restore, FLEX_VERSIONS, 'flex_restore', 'flex', v2_only=True),
     _route('GET', FLEX + '/restoreJobs', shared.flex_jobs, FLEX_VERSIONS, 'read', 'flex', v2_only=True),
     _route('GET', FLEX + '/restoreJobs/{id}', shared.flex_job, FLEX_VERSIONS, 'read', 'flex', v2_only=True),
 ]

@@ -12,7 +12,7 @@ import typing as t
 import urllib.parse
 
 from atlas_simulator.errors import ApiError, bad_attribute, not_found_cluster, validation
-from atlas_simulator.state import FLEX, FREE, TENANT, Cluster, DownloadJob, Snapshot, World
+from atlas_simulator.state import FLEX, FREE, TENANT, Cluster, DownloadJob, RestoreJob, Snapshot, World
 
 ID = re.compile(r'^[a-f0-9]{24}$')
 NAME = re.compile(r'^[a-zA-Z0-9][a-zA-Z0-9-]*$')
@@ -31,6 +31,7 @@ class Context:
     path: str
     body: t.Any
     snapshot_url: t.Callable[[DownloadJob], str]
+    restore_url: t.Callable[[RestoreJob, str, str], str]   # (job, replicaSetName, member snapshot id) -> pre-signed link
 
 
 # ---------------------------------------------------------------- lookups

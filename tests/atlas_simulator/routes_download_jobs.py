@@ -8,9 +8,10 @@ from __future__ import annotations
 import typing as t
 
 from atlas_simulator import render
-from atlas_simulator.errors import ApiError, bad_attribute
-from atlas_simulator.routes_common import ID, Context, check_id, find_snapshot, flex_cluster, page, parse_body, tenant_cluster
-from atlas_simulator.state import Cluster, DownloadJob, Snapshot
+from atlas_simulator.errors import ApiError, bad_attribute, not_found_cluster
+from atlas_simulator.routes_common import ID, Context, check_id, find_snapshot, flex_cluster, kind_of, page, parse_body, tenant_cluster
+from atlas_simulator.routes_restore import check_not_restoring
+from atlas_simulator.state import FREE, SHARDED, Cluster, DownloadJob, Snapshot
 
 ACTIVE_JOB = ('PENDING', 'QUEUED', 'RUNNING')
 
@@ -39,10 +40,41 @@ def _request_download(ctx: Context, cluster: Cluster, api: str) -> tuple[int, t.
     snap = find_snapshot(cluster, body['snapshotId'], 'TENANT_SNAPSHOT_NOT_FOUND' if api == 'tenant' else 'SNAPSHOT_NOT_FOUND')
     if snap.status(ctx.now) != 'completed':
         raise ApiError(409, 'CANNOT_DOWNLOAD_INCOMPLETE_SNAPSHOT', f'Snapshot {snap.id} is not complete and cannot be downloaded.', [snap.id])
-    if any(job.snapshot_id == snap.id and job.status(ctx.now) in ACTIVE_JOB for job in ctx.world.jobs_for(cluster.name)):
+    if any(job.snapshot_id == snap.id and job.delivery == 'DOWNLOAD' and job.status(ctx.now) in ACTIVE_JOB for job in ctx.world.jobs_for(cluster.name)):
         raise ApiError(400, 'CANNOT_DOWNLOAD_SNAPSHOT_CONCURRENTLY', f'Snapshot {snap.id} is already being downloaded.', [snap.id])
     job = ctx.world.request_download(api, cluster, snap.id, ctx.now, body.get('targetDeploymentItemName'), body.get('targetProjectId'))
     return 200, _job_doc(ctx, job)
+
+
+def _request_restore(ctx: Context, cluster: Cluster, api: str) -> tuple[int, t.Any]:
+    """POST flex restoreJobs / tenant restore: a PENDING job (deliveryType RESTORE) that replaces the target's data (FACTS 10.7, 3.6).
+
+    Flex needs targetProjectId too (400 MISSING_ATTRIBUTE, as seen by the Atlas CLI); the tenant restore defaults it to the project.
+    The Atlas CLI's readOnly instanceName is accepted and ignored.
+    """
+    required = ('snapshotId', 'targetDeploymentItemName') + (('targetProjectId',) if api == 'flex' else ())
+    fields = {'snapshotId': str, 'targetDeploymentItemName': str, 'targetProjectId': str}
+    body = parse_body(ctx, dict(fields, instanceName=str) if api == 'flex' else fields, required=required)
+    for key in ('snapshotId', 'targetProjectId'):
+        if key in body and not ID.match(body[key]):
+            raise bad_attribute(key, f'Invalid {key} {body[key]}: expected 24 hexadecimal characters.')
+    snap = find_snapshot(cluster, body['snapshotId'], 'TENANT_SNAPSHOT_NOT_FOUND' if api == 'tenant' else 'SNAPSHOT_NOT_FOUND')
+    if snap.status(ctx.now) != 'completed':
+        raise ApiError(409, 'CANNOT_START_RESTORE_JOB_FOR_INCOMPLETE_CLUSTER_SNAPSHOT',
+                       f'Cannot start a restore job for snapshot {snap.id}: the snapshot is not complete.', [snap.id])
+    project = body.get('targetProjectId', ctx.world.group_id)
+    if project != ctx.world.group_id:
+        raise ApiError(404, 'GROUP_NOT_FOUND', f'No group with ID {project} exists.', [project])
+    target = ctx.world.cluster(body['targetDeploymentItemName'])
+    if target is None:
+        raise not_found_cluster(body['targetDeploymentItemName'], project)
+    if target.kind == SHARDED:
+        raise ApiError(400, 'TENANT_RESTORE_INCOMPATIBLE_TOPOLOGY', f'Cannot restore a shared-tier snapshot into sharded cluster {target.name}.',
+                       [target.name])
+    if kind_of(ctx, target) == FREE:  # unverified: the tenant restore wants an M2 or larger target
+        raise ApiError(409, 'INVALID_RESTORE_PROCESS', f'Cluster {target.name} (M0) is not a valid restore target.', [target.name])
+    check_not_restoring(ctx, target)
+    return 200, _job_doc(ctx, ctx.world.request_shared_restore(api, cluster, snap, ctx.now, target, project))
 
 
 def _jobs(ctx: Context, cluster: Cluster, api: str) -> tuple[int, t.Any]:
@@ -73,6 +105,10 @@ def tenant_download(ctx: Context, name: str) -> tuple[int, t.Any]:
     return _request_download(ctx, tenant_cluster(ctx, name), 'tenant')
 
 
+def tenant_restore_create(ctx: Context, name: str) -> tuple[int, t.Any]:
+    return _request_restore(ctx, tenant_cluster(ctx, name), 'tenant')
+
+
 def tenant_restores(ctx: Context, name: str) -> tuple[int, t.Any]:
     return _jobs(ctx, tenant_cluster(ctx, name), 'tenant')
 
@@ -94,6 +130,10 @@ def flex_snapshot(ctx: Context, name: str, snapshot_id: str) -> tuple[int, t.Any
 
 def flex_download(ctx: Context, name: str) -> tuple[int, t.Any]:
     return _request_download(ctx, flex_cluster(ctx, name), 'flex')
+
+
+def flex_restore(ctx: Context, name: str) -> tuple[int, t.Any]:
+    return _request_restore(ctx, flex_cluster(ctx, name), 'flex')
 
 
 def flex_jobs(ctx: Context, name: str) -> tuple[int, t.Any]:

@@ -2,7 +2,7 @@
 # Copyright (c) 2026 mongodb_atlas.backup contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The default seed: one project, three API keys, three service accounts, five clusters and their snapshots, with fixed ids."""
+"""The default seed: one project, three API keys, three service accounts, six clusters and their snapshots, with fixed ids."""
 from __future__ import annotations
 
 import datetime
@@ -33,17 +33,20 @@ DEFAULT_SERVICE_ACCOUNTS: list[dict[str, t.Any]] = [
 CLIENT_ID = re.compile(r'^mdb_sa_id_[a-fA-F\d]{24}$')
 SECRET_PREFIX = 'mdb_sa_sk_'
 
-# name, kind, tier, number of completed daily snapshots, id block
+# name, kind, tier, number of completed daily snapshots, id block; pit = continuous cloud backup (restore window in days)
 DEFAULT_CLUSTERS: list[dict[str, t.Any]] = [
-    {'name': 'Cluster0', 'kind': REPLICA_SET, 'tier': 'M10', 'snapshots': 3},
+    {'name': 'Cluster0', 'kind': REPLICA_SET, 'tier': 'M10', 'snapshots': 3, 'pit': True, 'restore_window_days': 7},
     {'name': 'Sharded0', 'kind': SHARDED, 'tier': 'M30', 'snapshots': 1, 'shards': 2},
     {'name': 'Free0', 'kind': FREE, 'tier': 'M0', 'snapshots': 0},
     {'name': 'Tenant0', 'kind': TENANT, 'tier': 'M2', 'snapshots': 3},
     {'name': 'Flex0', 'kind': FLEX, 'tier': 'FLEX', 'snapshots': 3},
+    {'name': 'Staging0', 'kind': REPLICA_SET, 'tier': 'M10', 'snapshots': 2},  # the restore target
 ]
 KINDS = (REPLICA_SET, SHARDED, FREE, TENANT, FLEX)
-ROLES = ('Project Owner', 'Project Read Only', 'Project Backup Manager', 'Project Backup Creator', 'Project Backup Export Operator')
-CLUSTER_FIELDS: dict[str, type] = {'name': str, 'kind': str, 'tier': str, 'snapshots': int, 'shards': int, 'in_progress': bool}
+ROLES = ('Project Owner', 'Project Read Only', 'Project Backup Manager', 'Project Backup Creator', 'Project Backup Export Operator',
+         'Project Backup Recovery Operator')
+CLUSTER_FIELDS: dict[str, type] = {'name': str, 'kind': str, 'tier': str, 'snapshots': int, 'shards': int, 'in_progress': bool, 'pit': bool,
+                                   'restore_window_days': int}
 KEY_FIELDS: dict[str, type] = {'public': str, 'private': str, 'roles': list, 'access_list': list}
 SERVICE_ACCOUNT_FIELDS: dict[str, type] = {'client_id': str, 'client_secret': str, 'roles': list, 'access_list': list}
 
@@ -78,7 +81,10 @@ def build_clusters(now: datetime.datetime, specs: list[dict[str, t.Any]] | None 
             raise ConfigError(f'clusters: kind must be one of {list(KINDS)}, got {spec["kind"]!r}')
         if not 0 <= spec.get('snapshots', 0) <= 99 or not 1 <= spec.get('shards', 1) <= 40:
             raise ConfigError(f'clusters: snapshots must be 0-99 and shards 1-40: {spec!r}')
-        cluster = Cluster(name=spec['name'], kind=spec['kind'], tier=spec.get('tier', 'M10'), shards=int(spec.get('shards', 1)))
+        if not 1 <= spec.get('restore_window_days', 7) <= 365 or (spec.get('pit') and spec['kind'] not in (REPLICA_SET, SHARDED)):
+            raise ConfigError(f'clusters: restore_window_days must be 1-365 and pit needs a replicaSet or sharded cluster: {spec!r}')
+        cluster = Cluster(name=spec['name'], kind=spec['kind'], tier=spec.get('tier', 'M10'), shards=int(spec.get('shards', 1)),
+                          pit_enabled=bool(spec.get('pit', False)), restore_window_days=int(spec.get('restore_window_days', 7)))
         if spec.get('in_progress'):  # a scheduled snapshot that started at the clock start and runs for an hour
             cluster.snapshots.append(Snapshot(id=seed_snapshot_id(index, 0), requested_at=now, retention=datetime.timedelta(days=7),
                                               running_for=3600.0))

@@ -252,7 +252,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 raise ApiError(400, 'INVALID_JSON', 'The request body is not valid JSON.') from None
         base = f'{self.server.scheme}://{self.headers.get("Host") or self.server.address}'
         with sim.world.lock:
-            ctx = Context(sim.world, sim.clock.now(), base, version, urllib.parse.parse_qs(parsed.query), parsed.path, body, sim.snapshot_url)
+            ctx = Context(sim.world, sim.clock.now(), base, version, urllib.parse.parse_qs(parsed.query), parsed.path, body, sim.snapshot_url,
+                          sim.restore_url)
             return routes.call(route, ctx, params)
 
     # ------------------------------------------------------------ the download host
@@ -285,7 +286,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if self.command == 'HEAD':
             return status
-        self.write_body(archive, start, fault if mid_body else None)
+        if self.write_body(archive, start, fault if mid_body else None):  # the last byte went out: a one-time link is spent
+            self.server.sim.restore_link_used(parsed.path, parse_object_path(parsed.path)[0])
         return status
 
     def byte_range(self, archive: Archive, headers: dict[str, str]) -> tuple[int, int, dict[str, str]]:
@@ -301,12 +303,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                    'Content-Range': f'bytes {start}-{archive.length - 1}/{archive.length}'})
         return start, 206, partial
 
-    def write_body(self, archive: Archive, start: int, fault: dict[str, t.Any] | None) -> None:
+    def write_body(self, archive: Archive, start: int, fault: dict[str, t.Any] | None) -> bool:
+        """Send the body from byte `start`; True when it went out to its last byte."""
         remaining = archive.length - start
         if fault is None:
             for chunk in archive.chunks(start=start):
                 self.wfile.write(chunk)
-            return
+            return True
         cut = fault.get('after_bytes')
         cut = remaining // 2 if cut is None else min(int(cut), remaining)
         for chunk in archive.chunks(cut, start=start):
@@ -315,12 +318,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if fault['action'] == 'reset':
             time.sleep(0.2)  # let the bytes reach the client before the RST discards its receive buffer
             self.abort()
-        elif fault['action'] == 'truncate':
+            return False
+        if fault['action'] == 'truncate':
             self.close_connection = True  # a clean close (FIN) before Content-Length bytes
-        else:  # stall
-            time.sleep(float(fault['delay']))
-            for chunk in archive.chunks(remaining - cut, start=start + cut):
-                self.wfile.write(chunk)
+            return False
+        time.sleep(float(fault['delay']))  # stall
+        for chunk in archive.chunks(remaining - cut, start=start + cut):
+            self.wfile.write(chunk)
+        return True
 
     def check_download(self, parsed: urllib.parse.SplitResult) -> tuple[int, bytes, dict[str, str], Archive | None]:
         """Refusals as a storage service words them, or the archive to serve."""
@@ -336,9 +341,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return 403, s3_error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.'), {}, None
         if sim.seconds() > expires:
             return 403, s3_error('AccessDenied', 'Request has expired'), {}, None
+        refusal = sim.restore_link_refusal(parsed.path, object_ids[0])
+        if refusal is not None:
+            return 403, s3_error('AccessDenied', refusal), {}, None
         archive = sim.archives.get(object_ids[1], int(sim.config['archive_size']))
         headers = {'Content-Type': 'application/gzip', 'Content-Length': str(archive.length), 'ETag': f'"{archive.etag}"',
-                   'Accept-Ranges': 'bytes', 'Content-Disposition': f'attachment; filename="{object_ids[1]}.tgz"'}
+                   'Accept-Ranges': 'bytes', 'Content-Disposition': f'attachment; filename="{parsed.path.rsplit("/", 1)[1]}"'}
         return 200, b'', headers, archive
 
 

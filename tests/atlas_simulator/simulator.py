@@ -11,11 +11,11 @@ import typing as t
 
 from atlas_simulator import config as config_mod, seed
 from atlas_simulator.auth import DigestAuthenticator
-from atlas_simulator.downloads import Archives, Signer
+from atlas_simulator.downloads import Archives, Signer, restore_object_path
 from atlas_simulator.faults import Faults
 from atlas_simulator.oauth import OAuthServer
 from atlas_simulator.ratelimit import TokenBuckets
-from atlas_simulator.state import Clock, DownloadJob, World
+from atlas_simulator.state import Clock, DownloadJob, RestoreJob, World
 
 
 class Simulator:
@@ -90,3 +90,27 @@ class Simulator:
         """The pre-signed link of a completed download job, on the download host."""
         expires = int(job.link_expires().timestamp())
         return self.signer.url(self.download_base, job.id, job.snapshot_id, expires, int(job.link_lifetime))
+
+    def restore_url(self, job: RestoreJob, replica_set: str, member_id: str) -> str:  # pylint: disable=unused-argument
+        """The pre-signed link of one replica set's archive of a ready download restore job (one per shard and config server)."""
+        expires = job.expires_at() or job.ready_at()
+        name = restore_object_path(job.id, member_id).rsplit('/', 1)[1]
+        return self.signer.url(self.download_base, job.id, member_id, int(expires.timestamp()), int(job.link_lifetime), name=name)
+
+    def restore_link_refusal(self, path: str, job_id: str) -> str | None:
+        """Why the download host refuses a restore job's link beyond its signature and expiry: cancelled, or already used once."""
+        with self.world.lock:
+            job = self.world.restore_job(job_id)
+            if job is None:
+                return None
+            if job.cancelled(self.clock.now()):
+                return 'The restore job was cancelled'
+            if path in self.world.used_links:
+                return 'This one-time download link has already been used'
+        return None
+
+    def restore_link_used(self, path: str, job_id: str) -> None:
+        """A GET served a restore job's archive to its last byte: the one-time link stops working."""
+        with self.world.lock:
+            if self.world.restore_job(job_id) is not None:
+                self.world.used_links.add(path)

@@ -107,6 +107,15 @@ class Cluster:
     tier: str                 # M10, M30, M0, M2, FLEX
     shards: int = 1
     snapshots: list[Snapshot] = dataclasses.field(default_factory=list)
+    pit_enabled: bool = False            # continuous cloud backup (point-in-time restores)
+    restore_window_days: int = 7         # the schedule's restoreWindowDays
+    restore: tuple[str, str] | None = None  # (api, job id) of the latest restore INTO this cluster
+
+    def replica_set_names(self) -> list[str]:
+        """One per shard, then the config server, for a sharded cluster; else the one replica set (as in snapshot members)."""
+        if self.kind != SHARDED:
+            return [f'{self.name}-shard-0']
+        return [f'{self.name}-shard-{index}' for index in range(self.shards)] + [f'{self.name}-config-0']
 
     def effective_kind(self, tenant_sunset: t.Any) -> str:
         """After the tenant sunset, M2/M5 clusters are Flex clusters."""
@@ -117,7 +126,7 @@ class Cluster:
 
 @dataclasses.dataclass
 class DownloadJob:
-    """A tenant restore job or a flex restore job with deliveryType DOWNLOAD."""
+    """A tenant or flex restore job: deliveryType DOWNLOAD (POST .../download) or RESTORE (POST .../restore, .../restoreJobs)."""
 
     id: str
     api: str                  # tenant | flex
@@ -129,17 +138,83 @@ class DownloadJob:
     fails: bool = False
     target_name: str | None = None     # targetDeploymentItemName as sent (tenant), else the source cluster
     target_project: str | None = None  # targetProjectId as sent (tenant), else the project
+    delivery: str = 'DOWNLOAD'         # DOWNLOAD | RESTORE
+    snapshot_finished: datetime.datetime | None = None
 
     def status(self, now: datetime.datetime) -> str:
+        """DOWNLOAD: QUEUED, RUNNING, COMPLETED|FAILED; RESTORE: PENDING (as recorded, FACTS 10.7), RUNNING, COMPLETED|FAILED."""
         elapsed = (now - self.requested_at).total_seconds()
         if elapsed < self.duration / 3:
-            return 'QUEUED'
+            return 'PENDING' if self.delivery == 'RESTORE' else 'QUEUED'
         if elapsed < self.duration:
             return 'RUNNING'
         return 'FAILED' if self.fails else 'COMPLETED'
 
     def link_expires(self) -> datetime.datetime:
         return self.requested_at + datetime.timedelta(seconds=self.link_lifetime)
+
+    def finished_at(self) -> datetime.datetime:
+        return self.requested_at + datetime.timedelta(seconds=self.duration)
+
+    def restore_state(self, now: datetime.datetime) -> str:
+        status = self.status(now)
+        return {'COMPLETED': 'restored', 'FAILED': 'failed'}.get(status, 'restoring')
+
+
+@dataclasses.dataclass
+class RestoreJob:
+    """A dedicated-cluster cloud-backup restore job (FACTS 10): automated, pointInTime or download.
+
+    No status is stored: the flags and URLs are derived from the clock, as Atlas presents them (FACTS 10.4).
+    """
+
+    id: str
+    cluster: str                  # the source cluster (the list lives under it)
+    delivery_type: str            # automated | pointInTime | download
+    snapshot_id: str
+    snapshot_taken: datetime.datetime
+    requested_at: datetime.datetime
+    duration: float               # automated/PIT: until finishedAt; download: until the URLs exist
+    link_lifetime: float          # download: expiresAt = URLs ready + this
+    replica_sets: list[tuple[str, str]]   # (replicaSetName, snapshot id of that member) for the archives
+    sharded: bool = False
+    fails: bool = False
+    target_name: str | None = None
+    target_group: str | None = None
+    pit: dict[str, int] = dataclasses.field(default_factory=dict)   # pointInTimeUTCSeconds or oplogTs + oplogInc as sent
+    cancelled_at: datetime.datetime | None = None
+
+    def ready_at(self) -> datetime.datetime:
+        return self.requested_at + datetime.timedelta(seconds=self.duration)
+
+    def done(self, now: datetime.datetime) -> bool:
+        return now >= self.ready_at()
+
+    def cancelled(self, now: datetime.datetime) -> bool:
+        return self.cancelled_at is not None and self.cancelled_at <= now
+
+    def failed(self, now: datetime.datetime) -> bool:
+        return self.fails and self.done(now) and not self.cancelled(now)
+
+    def expires_at(self) -> datetime.datetime | None:
+        return self.ready_at() + datetime.timedelta(seconds=self.link_lifetime) if self.delivery_type == 'download' else None
+
+    def expired(self, now: datetime.datetime) -> bool:
+        expires = self.expires_at()
+        return expires is not None and now >= expires and not self.cancelled(now) and not self.fails
+
+    def links_ready(self, now: datetime.datetime) -> bool:
+        """A download's URLs exist: built, not failed, not cancelled (they stay listed once expired; the host refuses them)."""
+        return self.delivery_type == 'download' and self.done(now) and not self.fails and not self.cancelled(now)
+
+    def finished(self, now: datetime.datetime) -> bool:
+        """automated / pointInTime: the target holds the restored data (finishedAt is set)."""
+        return self.delivery_type != 'download' and self.done(now) and not self.fails
+
+    def restore_state(self, now: datetime.datetime) -> str:
+        if self.failed(now):
+            return 'failed'
+        return 'restored' if self.finished(now) else 'restoring'
 
 
 class World:
@@ -150,6 +225,8 @@ class World:
         self.group_id = group_id
         self.clusters = {cluster.name: cluster for cluster in clusters}
         self.jobs: list[DownloadJob] = []
+        self.restore_jobs: list[RestoreJob] = []
+        self.used_links: set[str] = set()   # object paths of one-time restore download links fully served
         self.config = config
         self.ids = Ids()
 
@@ -178,6 +255,42 @@ class World:
         )
         self.jobs.insert(0, job)
         return job
+
+    def next_restore_fails(self) -> bool:
+        """Consume one of `fail_next_restores` (a control setting): the job being created will fail."""
+        if self.config.get('fail_next_restores', 0) > 0:
+            self.config['fail_next_restores'] -= 1
+            return True
+        return False
+
+    def request_shared_restore(self, api: str, cluster: Cluster, snap: Snapshot, now: datetime.datetime, target: Cluster,
+                               target_project: str) -> DownloadJob:
+        """A tenant or flex restore (deliveryType RESTORE) of `snap` into `target`; the link field expirationDate is +6 h (FACTS 10.7)."""
+        job = DownloadJob(
+            id=self.ids.next(), api=api, cluster=cluster.name, snapshot_id=snap.id, requested_at=now,
+            duration=float(self.config['restore_duration']), link_lifetime=6 * 3600.0, fails=self.next_restore_fails(),
+            target_name=target.name, target_project=target_project, delivery='RESTORE', snapshot_finished=snap.finished_at(),
+        )
+        self.jobs.insert(0, job)
+        target.restore = (api, job.id)
+        return job
+
+    def create_restore(self, job: RestoreJob, target: Cluster | None) -> RestoreJob:
+        job.fails = self.next_restore_fails()
+        self.restore_jobs.insert(0, job)
+        if target is not None:
+            target.restore = ('cloudBackup', job.id)
+        return job
+
+    def restore_job(self, job_id: str) -> RestoreJob | None:
+        return next((job for job in self.restore_jobs if job.id == job_id), None)
+
+    def restore_into(self, cluster: Cluster) -> RestoreJob | DownloadJob | None:
+        """The latest restore job whose target is `cluster`."""
+        if cluster.restore is None:
+            return None
+        api, job_id = cluster.restore
+        return self.restore_job(job_id) if api == 'cloudBackup' else self.job(job_id)
 
     def jobs_for(self, cluster: str) -> list[DownloadJob]:
         return [job for job in self.jobs if job.cluster == cluster]

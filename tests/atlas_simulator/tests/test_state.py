@@ -138,7 +138,7 @@ def test_download_job_fields_and_link_timing(sim, owner):
 def test_state_shows_every_cluster_and_kind(sim):
     state = sim.control('GET', 'state').json()
     kinds = {name: cluster['kind'] for name, cluster in state['clusters'].items()}
-    assert kinds == {'Cluster0': 'replicaSet', 'Sharded0': 'sharded', 'Free0': 'free', 'Tenant0': 'tenant', 'Flex0': 'flex'}
+    assert kinds == {'Cluster0': 'replicaSet', 'Sharded0': 'sharded', 'Free0': 'free', 'Tenant0': 'tenant', 'Flex0': 'flex', 'Staging0': 'replicaSet'}
     assert state['group_id'] == '5f1a2b3c4d5e6f7a8b9c0d1e'
     assert [s['id'] for s in state['clusters']['Sharded0']['snapshots']] == ['65a000000000000000000201']
     assert state['clusters']['Flex0']['snapshots'][0]['status'] == 'COMPLETED'
