@@ -118,3 +118,20 @@ def test_changelog_page_is_current(tmp_path):
                     '--output-format', 'rst'], cwd=ROOT, check=True)
     with open(os.path.join(RST, 'changelog.rst'), encoding='utf-8') as handle:
         assert handle.read() == fresh.read_text(), 'run antsibull-changelog generate'
+
+
+def test_restore_drill(runner, sim, tmp_path):
+    archive_dir = tmp_path / 'drill'
+    checked = play(runner, sim, 'restore_drill.yml', '-e', f'archive_dir={archive_dir}', check=True)
+    assert 'restored snapshot' in checked.stdout
+    assert [entry for entry in sim.requests_log() if entry['method'] != 'GET'] == []
+    first = play(runner, sim, 'restore_drill.yml', '-e', f'archive_dir={archive_dir}')
+    staging = sim.state()['clusters']['Staging0']['restore']
+    assert staging['state'] == 'restored' and staging['source_cluster'] == 'Cluster0' and 'restored snapshot' in first.stdout
+    archives = sorted(os.listdir(archive_dir))
+    assert len(archives) == 1 and archives[0].startswith('Cluster0-') and archives[0].endswith('.tar.gz')
+    assert subprocess.run(['tar', '-tzf', str(archive_dir / archives[0])], check=False, stdout=subprocess.DEVNULL).returncode == 0
+    jobs = len(sim.state()['restore_jobs'])
+    again = play(runner, sim, 'restore_drill.yml', '-e', f'archive_dir={archive_dir}')
+    assert recap_changed(again.stdout) == 0 and 'already restored' in again.stdout
+    assert len(sim.state()['restore_jobs']) == jobs  # the re-run started nothing
