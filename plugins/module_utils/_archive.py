@@ -25,6 +25,11 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client impor
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._transfer import WriteFailed, download
 
+try:  # ISA-L's inflate, when installed (pip install isal): ~2.4x zlib's on compressed archives, same API and checks
+    from isal import isal_zlib as _isal_zlib
+except ImportError:  # the standard library's zlib does the same checks, slower
+    _isal_zlib = None
+
 GZIP_MAGIC = b'\x1f\x8b'
 ARCHIVE_MODE = 0o600  # archives hold a whole database: private unless the task says otherwise
 
@@ -60,8 +65,11 @@ class ArchiveCheck:
     FEED = 64 * 1024
     PIECE = 64 * 1024  # below glibc's mmap threshold (128 KiB): never an mmap/munmap per piece
 
+    # The inflater: isal_zlib when importable, else zlib (both verify the gzip CRC and length at the end of the stream).
+    inflater: t.Any = _isal_zlib or zlib
+
     def __init__(self) -> None:
-        self._gunzip = zlib.decompressobj(wbits=31)
+        self._gunzip = self.inflater.decompressobj(wbits=31)
         self._header = bytearray()
         self._skip = 0
         self._ended = False
@@ -82,7 +90,7 @@ class ArchiveCheck:
                         self.trailing += len(view) - start
                         return
                     self._inflate(view[start:start + self.FEED])
-        except (zlib.error, tarfile.TarError) as exc:
+        except (zlib.error, self.inflater.error, tarfile.TarError) as exc:
             self.error = f'the archive is damaged ({exc})'
 
     def _inflate(self, data: memoryview) -> None:
