@@ -25,6 +25,7 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client impor
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._transfer import WriteFailed, download
 
+_isal_zlib: t.Any
 try:  # ISA-L's inflate, when installed (pip install isal): ~2.4x zlib's on compressed archives, same API and checks
     from isal import isal_zlib as _isal_zlib
 except ImportError:  # the standard library's zlib does the same checks, slower

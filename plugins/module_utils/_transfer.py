@@ -300,7 +300,7 @@ class BufferPool:
     def __init__(self, count: int, size: int) -> None:
         self._free: queue.SimpleQueue = queue.SimpleQueue()
         self._lock = threading.Lock()
-        for _ in range(count):
+        for _number in range(count):
             self._free.put(PooledBuffer(self, size))
 
     def take(self) -> PooledBuffer:
@@ -338,7 +338,7 @@ def raw_reader(raw: t.Any) -> t.Callable[[memoryview], int]:
         try:
             return fp.readinto(view) or 0
         except socket.timeout as exc:
-            raise ReadTimeoutError(None, '', 'Read timed out.') from exc
+            raise ReadTimeoutError(t.cast(t.Any, None), '', 'Read timed out.') from exc
         except ssl.SSLError as exc:
             raise Urllib3SSLError(exc) from exc
         except (http.client.HTTPException, OSError) as exc:

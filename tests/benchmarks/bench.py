@@ -109,7 +109,7 @@ def compressible_tgz(path: str, size: int) -> None:
         out.write(deflate.compress(header) + deflate.flush(zlib.Z_FULL_FLUSH))
         packed = deflate.compress(block) + deflate.flush(zlib.Z_FULL_FLUSH)
         assert packed == deflate.compress(block) + deflate.flush(zlib.Z_FULL_FLUSH), 'deflate after a full flush is not repeatable'
-        for _ in range(count):
+        for _block in range(count):
             out.write(packed)
             crc = zlib.crc32(block, crc)
         crc = zlib.crc32(ending, crc)
@@ -137,7 +137,7 @@ def simulator_link(base_url: str) -> str:
     headers = {'Accept': 'application/vnd.atlas.2024-11-13+json'}
     api = f'{base_url}/api/atlas/v2/groups/{GROUP}/flexClusters/Flex0/backup'
     job = session.post(f'{api}/download', json={'snapshotId': '65a000000000000000000501'}, headers=headers, timeout=30).json()
-    for _ in range(200):
+    for _try in range(200):
         job = session.get(f'{api}/restoreJobs/{job["id"]}', headers=headers, timeout=30).json()
         if job.get('snapshotUrl'):
             return job['snapshotUrl']
@@ -152,7 +152,7 @@ def start_file_server(directory: str) -> tuple[subprocess.Popen, str]:
         port = probe.getsockname()[1]
     proc = subprocess.Popen([sys.executable, '-m', 'http.server', '--bind', '127.0.0.1', '--directory', directory, str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
+    for _try in range(100):
         try:
             socket.create_connection(('127.0.0.1', port), timeout=1).close()
             break
@@ -240,7 +240,7 @@ def wait_table(collection: str) -> list[str]:
         WaitTimeout, wait_for,
     )
 
-    def noticed(duration: float, **schedule: float) -> tuple[float, int, float]:
+    def noticed(duration: float, **schedule: float) -> tuple[float, int, float | None]:
         now = [0.0]
         polls: list[float] = []
 
@@ -255,18 +255,18 @@ def wait_table(collection: str) -> list[str]:
             wait_for(fetch, bool, timeout=duration + 3600, description='x', clock=lambda: now[0], sleep=sleep, **schedule)
         except WaitTimeout:
             pass
-        steady = sum(1 for poll in polls if duration - 600 <= poll < duration) / 10 if duration >= 1200 else float('nan')
+        steady = sum(1 for poll in polls if duration - 600 <= poll < duration) / 10 if duration >= 1200 else None
         return polls[-1], len(polls), steady
 
     old = {'initial_interval': 1.0, 'factor': 1.5, 'max_interval': 30.0}
     lines = ['| snapshot runs for | before: noticed after (late by) | before: polls | now: noticed after (late by) | now: polls | '
              'now: polls/min over the last 10 min |', '|---|---|---|---|---|---|']
     for duration in (10, 30, 50, 60, 120, 300, 600, 1200, 1800, 3600, 7200):
-        before, before_polls, _ = noticed(duration, **old)
+        before, before_polls, _steady = noticed(duration, **old)
         after, after_polls, steady = noticed(duration)
         label = f'{duration} s' if duration < 60 else f'{duration // 60} min' if duration < 3600 else f'{duration // 3600} h'
         lines.append(f'| {label} | {before:.1f} s ({before - duration:.1f} s) | {before_polls} | {after:.1f} s ({after - duration:.1f} s) | '
-                     f'{after_polls} | {"" if steady != steady else f"{steady:.1f}"} |')
+                     f'{after_polls} | {"" if steady is None else f"{steady:.1f}"} |')
     worst_old = max(noticed(d / 4, **old)[0] - d / 4 for d in range(4, 4 * 3600))
     worst_new = max(noticed(d / 4)[0] - d / 4 for d in range(4, 4 * 3600))
     lines += ['', f'Worst lateness over every completion time from 1 s to 1 h (quarter-second steps): before {worst_old:.1f} s, '

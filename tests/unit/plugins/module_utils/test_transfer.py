@@ -23,6 +23,7 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors impor
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._transfer import ChunkWorker, WriteFailed, download
 from ansible_collections.mongodb_atlas.backup.tests.unit.plugins.module_utils.atlas_http import SNAPSHOTS, client, reset
 
+
 # ------------------------------------------------------------------ downloads
 def keep(seen):
     """An observer that keeps copies: chunks are views of reused buffers, valid only during the call."""
