@@ -2,12 +2,13 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: help setup test demo docs sanity units integration simulator-tests clean
+.PHONY: help setup test demo docs bench sanity units integration simulator-tests clean
 
 help:
 	@echo "make test   - set up, then run every test stage; ends with 'N passed, M failed'"
 	@echo "make demo   - set up, start the Atlas simulator, run docs/demo.yml against it, stop it"
 	@echo "make docs   - build the documentation site (antsibull-docs + Sphinx, offline) into build/docs/"
+	@echo "make bench  - download and wait benchmarks (~5-10 min; not part of make test) into tests/benchmarks/results/"
 
 setup:
 	@bash tools/setup.sh
@@ -22,6 +23,11 @@ demo: setup
 docs:
 	@SETUP_FOR_DOCS=1 bash tools/setup.sh
 	@$(PY) tools/build_docs.py
+
+# BENCH_ARGS, e.g. --rounds 3 --size-mib 256 --baseline main. isal (optional, faster archive checks) is measured when installed.
+bench: setup
+	@$(PY) -m pip install -q 'isal>=1.6' || echo "bench: isal not installed; the zlib rows still run"
+	@$(PY) tests/benchmarks/bench.py $(BENCH_ARGS)
 
 simulator-tests: setup
 	@$(PY) -m pytest -q tests/atlas_simulator/tests

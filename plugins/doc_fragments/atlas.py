@@ -154,8 +154,9 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait in all, V(0) or more. Polling starts every second and backs off to every 30 seconds; the last
-        look is at the deadline.
+      - Seconds to wait in all, V(0) or more. Polling starts every second, each interval 10% longer than the one before,
+        up to every 15 seconds, so what finishes after T seconds is noticed within 1 s + 10% of T, and at most 15 s late.
+        The last look is at the deadline.
       - A timeout fails the task, naming what it waited for and the last status Atlas reported.
     type: int
 """

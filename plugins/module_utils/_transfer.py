@@ -13,6 +13,8 @@ import hashlib
 import http.client
 import queue
 import re
+import socket
+import ssl
 import threading
 import typing as t
 
@@ -20,7 +22,7 @@ try:
     import requests
     from requests.exceptions import RequestException, SSLError
     from urllib3.exceptions import HTTPError as Urllib3Error
-    from urllib3.exceptions import IncompleteRead
+    from urllib3.exceptions import IncompleteRead, ProtocolError, ReadTimeoutError
     from urllib3.exceptions import SSLError as Urllib3SSLError
 except ImportError:  # the module base reports the missing library (missing_required_lib) before anything here runs
     pass
@@ -33,6 +35,7 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors impor
 FIRST_BYTES = 512
 ERROR_BODY_LIMIT = 4096
 CHUNK_SIZE = 1024 * 1024
+Observer = t.Callable[[t.Optional[memoryview]], None]
 
 
 class _NoCredentials:
@@ -47,14 +50,16 @@ class _NoCredentials:
 
 
 def download(client: AtlasClient, url: str, fileobj: t.Any, *, chunk_size: int = CHUNK_SIZE,
-             observers: t.Sequence[t.Callable[[t.Optional[bytes]], None]] = (), link_expires: datetime.datetime | None = None) -> dict:
+             observers: t.Sequence[Observer] = (), link_expires: datetime.datetime | None = None) -> dict:
     """Stream a pre-signed URL into fileobj WITHOUT Atlas credentials; return status, size, sha256, content_length,
     first_bytes and resumes.
 
     The client lends its TLS settings, timeout, retry budget, request count and clock (Atlas's), never its auth.
     The bytes are the raw ones on the wire (a .tgz served with Content-Encoding gzip is not unpacked). Receiving and
     writing happen here while SHA-256 and each observer (called with every chunk, then None) run in their own threads
-    on the same chunks, with at most a few chunks in memory. A transfer that breaks off (reset, or closed before
+    on the same chunks, with at most a few chunks in memory. The chunks are read straight from the socket into a small
+    pool of reused buffers (no allocation per chunk): an observer gets a read-only memoryview that is valid only during
+    its call, and must copy what it wants to keep (bytes(chunk)). A transfer that breaks off (reset, or closed before
     Content-Length) continues with an HTTP Range request from the bytes already written, up to the client's `retries`
     times and only while the link is valid (link_expires, judged on Atlas's clock); the hash and observers see one
     continuous stream. Errors never show the URL's query.
@@ -66,10 +71,11 @@ def download(client: AtlasClient, url: str, fileobj: t.Any, *, chunk_size: int =
     digest = hashlib.sha256()
     workers = [ChunkWorker(digest.update)] + [ChunkWorker(observer, end_marker=True) for observer in observers]
     transfer = Transfer()
+    pool = BufferPool(ChunkWorker.QUEUE_CHUNKS + 2, chunk_size)
     try:
         while True:
             try:
-                _stream(client, session, url, fileobj, chunk_size, workers, transfer)
+                _stream(client, session, url, fileobj, pool, workers, transfer)
                 break
             except AtlasApiError as err:
                 if not _may_resume(client, err, transfer, link_expires):
@@ -95,28 +101,40 @@ def _may_resume(client: AtlasClient, err: AtlasApiError, transfer: Transfer, lin
     return link_expires is None or client.now() < link_expires
 
 
-def _stream(client: AtlasClient, session: t.Any, url: str, fileobj: t.Any, chunk_size: int, workers: list[ChunkWorker],
+def _stream(client: AtlasClient, session: t.Any, url: str, fileobj: t.Any, pool: BufferPool, workers: list[ChunkWorker],
             transfer: Transfer) -> None:
     """GET url (from transfer.size on, with Range, when continuing) and copy its body to fileobj and the workers."""
     headers = {'Range': f'bytes={transfer.size}-'} if transfer.size else {}
     try:
         with session.get(url, stream=True, timeout=client.timeout, verify=client.verify, headers=headers) as response:
             skip = transfer.accept(response, url)
+            readinto = raw_reader(response.raw)
             while True:
-                # raw bytes: a .tgz served with Content-Encoding gzip must not be unpacked on the way
-                chunk = response.raw.read(chunk_size, decode_content=False)
-                if not chunk:
-                    break
+                buffer = pool.take()
+                try:
+                    # raw bytes: a .tgz served with Content-Encoding gzip must not be unpacked on the way
+                    count = readinto(buffer.view)
+                except BaseException:
+                    pool.give_back(buffer)
+                    raise
+                chunk = buffer.view[:count].toreadonly()
                 if skip:  # a host that ignored Range sent the whole object again: drop what we already have
-                    dropped = min(skip, len(chunk))
+                    dropped = min(skip, count)
                     skip -= dropped
                     chunk = chunk[dropped:]
-                    if not chunk:
-                        continue
+                if not count or not chunk:
+                    pool.give_back(buffer)
+                    if not count:
+                        break
+                    continue
                 transfer.add(chunk)
+                buffer.users = len(workers) + 1  # each worker, and the write below, gives it back when done
                 for worker in workers:
-                    worker.put(chunk)
-                write(fileobj, chunk)
+                    worker.put(chunk, buffer.release)
+                try:
+                    write(fileobj, chunk)
+                finally:
+                    buffer.release()
     except (RequestException, Urllib3Error) as exc:
         raise download_network_error(exc, url, transfer.size, transfer.content_length) from None
     except OSError as exc:  # not a write error (those are WriteFailed): an unreadable CA bundle, a socket error
@@ -134,7 +152,7 @@ class WriteFailed(Exception):
         self.error = error
 
 
-def write(fileobj: t.Any, chunk: bytes) -> None:
+def write(fileobj: t.Any, chunk: bytes | memoryview) -> None:
     try:
         fileobj.write(chunk)
     except OSError as exc:
@@ -151,9 +169,9 @@ class Transfer:
         self.etag: str | None = None
         self.resumes = 0
 
-    def add(self, chunk: bytes) -> None:
+    def add(self, chunk: bytes | memoryview) -> None:
         if len(self.first) < FIRST_BYTES:
-            self.first += chunk[:FIRST_BYTES - len(self.first)]
+            self.first += bytes(chunk[:FIRST_BYTES - len(self.first)])
         self.size += len(chunk)
 
     def accept(self, response: t.Any, url: str) -> int:
@@ -221,7 +239,8 @@ def download_network_error(exc: BaseException, url: str, size: int, content_leng
 class ChunkWorker:
     """Runs a function over a stream of chunks in its own thread, through a small bounded queue.
 
-    hashlib, zlib and file writes release the GIL on large buffers, so workers really run in parallel.
+    hashlib and zlib release the GIL on large buffers (and the socket reads and file writes of the main thread do too),
+    so workers really run in parallel. put() may pass a release callback, called once the function is done with the chunk.
     """
 
     QUEUE_CHUNKS = 8
@@ -236,24 +255,92 @@ class ChunkWorker:
 
     def _run(self) -> None:
         while True:
-            chunk = self._queue.get()
+            chunk, release = self._queue.get()
             if self._error is None and (chunk is not None or self._end_marker):
                 self._call(chunk)
+            if release is not None:
+                release()
             if chunk is None:
                 return
 
-    def _call(self, chunk: bytes | None) -> None:
+    def _call(self, chunk: t.Any) -> None:
         try:
             self._func(chunk)
         except BaseException as exc:  # pylint: disable=broad-exception-caught
             # Not hidden: finish() hands it to the caller's thread. Meanwhile the queue keeps draining, so put() never blocks.
             self._error = exc
 
-    def put(self, chunk: bytes) -> None:
-        self._queue.put(chunk)
+    def put(self, chunk: t.Any, release: t.Callable[[], None] | None = None) -> None:
+        self._queue.put((chunk, release))
 
     def finish(self) -> BaseException | None:
         """Signal the end, wait for the thread, and return the error the function raised, if any."""
-        self._queue.put(None)
+        self._queue.put((None, None))
         self._thread.join()
         return self._error
+
+
+class PooledBuffer:
+    """One reusable chunk buffer: `view` is what the socket reads into; `users` release() calls give it back to the pool."""
+
+    def __init__(self, pool: BufferPool, size: int) -> None:
+        self.view = memoryview(bytearray(size))
+        self.users = 0
+        self._pool = pool
+
+    def release(self) -> None:
+        self._pool.release(self)
+
+
+class BufferPool:
+    """A fixed set of chunk buffers, handed out by take() and back once every user is done: no allocation per chunk,
+    so no malloc/free churn (and none of the page faults that glibc's returning freed memory to the kernel costs).
+    take() waits while all are in use, which bounds memory to count * size."""
+
+    def __init__(self, count: int, size: int) -> None:
+        self._free: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        for _number in range(count):
+            self._free.put(PooledBuffer(self, size))
+
+    def take(self) -> PooledBuffer:
+        return self._free.get()
+
+    def give_back(self, buffer: PooledBuffer) -> None:
+        buffer.users = 0
+        self._free.put(buffer)
+
+    def release(self, buffer: PooledBuffer) -> None:
+        with self._lock:
+            buffer.users -= 1
+            last = buffer.users == 0
+        if last:
+            self._free.put(buffer)
+
+
+def raw_reader(raw: t.Any) -> t.Callable[[memoryview], int]:
+    """readinto(view) -> count for the raw (never content-decoded) body of a streamed requests response.
+
+    urllib3's own read()/readinto() allocate a new buffer and copy for every call; the http.client response beneath it
+    reads straight into ours (honouring Content-Length and chunked framing). Its errors are turned into urllib3's, as
+    urllib3 itself does, so a reset or a timeout still reads as an interrupted download. Anything else (a test double)
+    falls back to urllib3's read(decode_content=False).
+    """
+    fp = getattr(raw, '_fp', None)
+    if fp is None or not hasattr(fp, 'readinto'):
+        def read_copy(view: memoryview) -> int:
+            data = raw.read(len(view), decode_content=False)
+            view[:len(data)] = data
+            return len(data)
+        return read_copy
+
+    def read_direct(view: memoryview) -> int:
+        try:
+            return fp.readinto(view) or 0
+        except socket.timeout as exc:
+            raise ReadTimeoutError(t.cast(t.Any, None), '', 'Read timed out.') from exc
+        except ssl.SSLError as exc:
+            raise Urllib3SSLError(exc) from exc
+        except (http.client.HTTPException, OSError) as exc:
+            raise ProtocolError(f'Connection broken: {exc!r}', exc) from exc
+    return read_direct

@@ -4,7 +4,15 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # This module_utils is PRIVATE to the mongodb_atlas.backup collection; its API may change without notice.
 """The one waiter: poll until a predicate holds, starting fast and backing off, within a deadline; and the one
-wait-or-raise around it, with the one timeout message every module gives."""
+wait-or-raise around it, with the one timeout message every module gives.
+
+The schedule (wait_for's defaults): the first poll at once, then intervals of 1 s growing by 10% a poll up to 15 s:
+polls at 0, 1, 2.1, 3.3, 4.6, 6.1, 7.7, 9.5, 11.4, 13.6, 15.9 s, ... 57 s, 64 s, ... 123 s, 138 s, then every 15 s.
+Each interval is exactly 1 s + 10% of the time already waited, so whatever finishes after T seconds is noticed within
+1 s + 10% of T, and never more than 15 s late (a 3-second snapshot within about a second, a 50-second one within 6 s,
+an hour-long one within 15 s). About 21 polls in the first minute, 6 in the second, then a steady 4 a minute (the
+Atlas CLI's watchers poll every 4 s, 15 a minute).
+"""
 from __future__ import annotations
 
 import time
@@ -14,6 +22,10 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client impor
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError
 
 T = t.TypeVar('T')
+
+POLL_INITIAL = 1.0  # seconds before the second poll
+POLL_FACTOR = 1.1   # each interval 10% longer than the one before: notice latency <= 1 s + 10% of the running time
+POLL_MAX = 15.0     # and never more than 15 s: a steady 4 polls a minute
 
 
 class WaitTimeout(Exception):
@@ -26,7 +38,10 @@ class WaitTimeout(Exception):
 
 
 def poll_intervals(initial: float, factor: float, maximum: float) -> t.Iterator[float]:
-    """1, 1.5, 2.25, ... capped: a 3-second job is seen within about a second of finishing, an hour-long one ~2 times a minute."""
+    """initial, initial*factor, initial*factor**2, ... capped at maximum (wait_for's defaults: 1, 1.1, 1.21, ... 15 s).
+
+    From initial = 1 s, each interval is 1 s + (factor - 1) times the sum of those before it: the notice latency of a
+    job that takes T seconds is at most 1 s + (factor - 1) * T, and at most `maximum`."""
     interval = initial
     while True:
         yield interval
@@ -34,12 +49,13 @@ def poll_intervals(initial: float, factor: float, maximum: float) -> t.Iterator[
 
 
 def wait_for(fetch: t.Callable[[], T], done: t.Callable[[T], bool], *, timeout: float, description: str,
-             initial_interval: float = 1.0, max_interval: float = 30.0, factor: float = 1.5,
+             initial_interval: float = POLL_INITIAL, max_interval: float = POLL_MAX, factor: float = POLL_FACTOR,
              clock: t.Callable[[], float] = time.monotonic, sleep: t.Callable[[float], None] = time.sleep,
              on_transient: t.Callable[[AtlasApiError, float], None] | None = None) -> T:
     """Call fetch() until done(value) and return that value; raise WaitTimeout at the deadline.
 
-    The interval starts at initial_interval and grows by factor up to max_interval; the last sleep is shortened so
+    The interval starts at initial_interval and grows by factor up to max_interval (the module docstring gives the
+    default schedule and its latency bound); the last sleep is shortened so
     that a final fetch happens at the deadline. Transient API errors (429, 5xx, network) are reported through
     on_transient(error, delay) and polling goes on, waiting at least the server's Retry-After; any other error propagates.
     """

@@ -14,6 +14,7 @@ import io
 import os
 import tarfile
 import threading
+import zlib
 
 import pytest
 import responses
@@ -25,6 +26,24 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors impor
 
 URL = 'https://storage.test/backup-downloads/j/s.tgz'
 SIGNED = URL + '?X-Amz-Signature=abc123def'
+
+
+try:
+    from isal import isal_zlib
+except ImportError:
+    isal_zlib = None
+
+
+@pytest.fixture(autouse=True, params=['zlib', 'isal'])
+def inflater(request, monkeypatch):
+    """Every test runs with the standard library's zlib and, where it is installed, with ISA-L's isal_zlib."""
+    if request.param == 'isal':
+        if isal_zlib is None:
+            pytest.skip('isal is not installed (optional)')
+        monkeypatch.setattr(ArchiveCheck, 'inflater', isal_zlib)
+    else:
+        monkeypatch.setattr(ArchiveCheck, 'inflater', zlib)
+    return request.param
 
 
 def tgz_bytes(level=6, size=5000):

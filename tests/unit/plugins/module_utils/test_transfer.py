@@ -20,10 +20,16 @@ import responses
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import USER_AGENT
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._transfer import WriteFailed, download
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._transfer import ChunkWorker, WriteFailed, download
 from ansible_collections.mongodb_atlas.backup.tests.unit.plugins.module_utils.atlas_http import SNAPSHOTS, client, reset
 
+
 # ------------------------------------------------------------------ downloads
+def keep(seen):
+    """An observer that keeps copies: chunks are views of reused buffers, valid only during the call."""
+    return lambda chunk: seen.append(None if chunk is None else bytes(chunk))
+
+
 URL = 'https://storage.test/backup-downloads/j/s.tgz'
 SIGNATURE = 'deadbeefcafe0123456789'
 SIGNED = URL + f'?X-Amz-Expires=14400&X-Amz-Credential=AKIAEXAMPLE%2F20261122&X-Amz-Signature={SIGNATURE}'
@@ -71,9 +77,27 @@ def test_download_feeds_observers_every_chunk_then_none():
     body = b'a' * 2500
     responses.add(responses.GET, URL, body=body)
     seen = []
-    result = download(client(), SIGNED, io.BytesIO(), chunk_size=1000, observers=[seen.append])
+    result = download(client(), SIGNED, io.BytesIO(), chunk_size=1000, observers=[keep(seen)])
     assert seen == [b'a' * 1000, b'a' * 1000, b'a' * 500, None]
     assert result['size'] == 2500
+
+
+def test_chunks_are_read_only_views_of_a_few_reused_buffers(scripted):
+    body = b'\x1f\x8b' + bytes(range(256)) * 4000  # 1,024,002 bytes in 1000 chunks of 1024
+    server = scripted(lambda server, conn: conn.sendall(http_head(len(body)) + body))
+    buffers = set()
+    copies = []
+
+    def observer(chunk):
+        if chunk is not None:
+            assert isinstance(chunk, memoryview) and chunk.readonly
+            buffers.add(id(chunk.obj))
+            copies.append(bytes(chunk))
+
+    sink = io.BytesIO()
+    result = download(client(), server.url + '/a.tgz?sig=' + SIGNATURE, sink, chunk_size=1024, observers=[observer])
+    assert sink.getvalue() == body == b''.join(copies) and result['sha256'] == hashlib.sha256(body).hexdigest()
+    assert len(copies) >= 1000 and len(buffers) <= ChunkWorker.QUEUE_CHUNKS + 2  # no allocation per chunk
 
 
 @responses.activate
@@ -236,7 +260,7 @@ def test_broken_transfer_resumes_with_range_and_hashes_the_whole_file(scripted, 
     sink = io.BytesIO()
     seen = []
     api = client()
-    result = download(api, server.url + '/a.tgz?sig=' + SIGNATURE, sink, chunk_size=4096, observers=[seen.append, progress])
+    result = download(api, server.url + '/a.tgz?sig=' + SIGNATURE, sink, chunk_size=4096, observers=[keep(seen), progress])
     assert sink.getvalue() == BODY and result['sha256'] == hashlib.sha256(BODY).hexdigest()
     assert b''.join(chunk for chunk in seen if chunk) == BODY and seen[-1] is None  # one continuous stream for the check
     assert result['resumes'] == 1 and len(server.requests) == 2 and api.retries_used == 1

@@ -48,7 +48,7 @@ def test_returns_when_done_without_sleeping_after():
     fake = FakeTime()
     fetch = scripted('queued', 'inProgress', 'completed')
     assert wait_for(fetch, lambda v: v == 'completed', timeout=60, description='x', clock=fake.clock, sleep=fake.sleep) == 'completed'
-    assert fake.sleeps == [1.0, 1.5]
+    assert fake.sleeps == [1.0, pytest.approx(1.1)]
 
 
 def test_done_at_once_does_not_sleep():
@@ -90,6 +90,40 @@ def test_an_hour_long_wait_polls_a_few_times_a_minute():
     assert calls[-1] - 3600 <= 30      # and it notices within one interval
 
 
+def default_schedule(until):
+    """When wait_for (with its default schedule) polls something that never finishes, up to `until` seconds."""
+    fake = FakeTime()
+    calls = []
+
+    def fetch():
+        calls.append(fake.now)
+        return False
+
+    with pytest.raises(WaitTimeout):
+        wait_for(fetch, bool, timeout=until, description='x', clock=fake.clock, sleep=fake.sleep)
+    return calls
+
+
+def test_default_schedule_starts_fast():
+    assert [round(c, 2) for c in default_schedule(20)[:11]] == [0, 1, 2.1, 3.31, 4.64, 6.11, 7.72, 9.49, 11.44, 13.58, 15.94]
+
+
+def test_default_schedule_notices_within_a_second_plus_ten_percent_and_at_most_fifteen_seconds():
+    polls = default_schedule(7300)
+    for duration in [x / 8 for x in range(1, 8 * 200)] + [x / 2 for x in range(400, 2 * 7200)]:  # 0.125 s .. 2 h
+        noticed = next(c for c in polls if c >= duration)
+        assert noticed - duration <= min(1 + 0.1 * duration, 15) + 1e-9, duration
+
+
+def test_default_schedule_polls_at_most_four_times_a_minute_once_settled():
+    polls = default_schedule(7300)
+    assert sum(1 for c in polls if c < 60) <= 21  # the fast start: 21 polls in the first minute
+    settled = [c for c in polls if 140 <= c < 7300]  # the interval reaches 15 s after about 140 s (the deadline's poll aside)
+    assert all(b - a >= 15 - 1e-9 for a, b in zip(settled, settled[1:]))
+    for start in range(140, 7200, 10):  # any 60-second window
+        assert sum(1 for c in settled if start <= c < start + 60) <= 4
+
+
 def test_deadline_raises_with_last_value_and_never_oversleeps():
     fake = FakeTime()
     calls = []
@@ -103,7 +137,7 @@ def test_deadline_raises_with_last_value_and_never_oversleeps():
     assert caught.value.last_value == {'status': 'inProgress', 'poll': len(calls)}
     assert caught.value.description == 'snapshot abc' and str(caught.value) == 'timed out after 10 s waiting for snapshot abc'
     assert fake.now == 10 and calls[-1] == 10  # a final fetch happens at the deadline, and no sleep goes past it
-    assert fake.sleeps == [1.0, 1.5, 2.25, 3.375, 1.875]
+    assert fake.sleeps == pytest.approx([1.0, 1.1, 1.21, 1.331, 1.4641, 1.61051, 1.771561, 0.512829])
     assert str(caught.value) == 'timed out after 10 s waiting for snapshot abc'
 
 
@@ -114,8 +148,8 @@ def test_transient_errors_are_tolerated_and_honour_retry_after():
                      AtlasApiError(None, None, 'ConnectionError: reset', 'GET', '/p'), 'done')
     assert wait_for(fetch, lambda v: v == 'done', timeout=60, description='job 1', clock=fake.clock, sleep=fake.sleep,
                     on_transient=lambda err, delay: messages.append((err.reason(), delay))) == 'done'
-    assert fake.sleeps == [1.0, 9.0, 2.25]
-    assert messages == [('HTTP 503', 1.0), ('HTTP 429 RATE_LIMITED', 9.0), ('ConnectionError: reset', 2.25)]
+    assert fake.sleeps == pytest.approx([1.0, 9.0, 1.21])
+    assert messages == [('HTTP 503', 1.0), ('HTTP 429 RATE_LIMITED', 9.0), ('ConnectionError: reset', pytest.approx(1.21))]
 
 
 def test_transient_errors_without_a_reporter_are_still_tolerated():
