@@ -42,7 +42,7 @@ AWX_COLLECTIONS = os.path.join(ROOT, '.venv', 'awx-collections')  # awx.awx, pla
 MAIN_CORE = '2.19'
 MATRIX_CORES = ('2.17', '2.18')
 # What a matrix venv installs besides its ansible-core: the ranges of tools/setup.sh (test_meta.py keeps them equal).
-MATRIX_DEPS = ('requests>=2.28,<3', 'pytest>=8,<10', 'responses>=0.25,<1')
+MATRIX_DEPS = ('requests>=2.28,<3', 'pytest>=8,<10', 'responses>=0.25,<1', 'isal>=1.6')
 # The smoke set run on each MATRIX_CORES version (test_targets.py ids): two scenarios per module. Creating, waiting and
 # idempotence; a refused cluster kind (fail_json); listing; TLS with ca_path; a Flex download into a directory (file
 # attributes, atomic_move); check mode with a warning.

@@ -17,6 +17,7 @@ DEPS=(
   'ruff>=0.6,<1'
   'mypy>=1.10,<3'
   'types-requests>=2.31'
+  'isal>=1.6'  # optional where modules run (faster archive checks); installed here so the tests cover both inflaters
   'vermin>=1.6,<2'
   'ansible-builder>=3.1,<4'
 )

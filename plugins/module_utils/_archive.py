@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import errno
 import hashlib
+import importlib
 import os
 import signal
 import tarfile
@@ -25,11 +26,16 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client impor
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._transfer import WriteFailed, download
 
-_isal_zlib: t.Any
-try:  # ISA-L's inflate, when installed (pip install isal): ~2.4x zlib's on compressed archives, same API and checks
-    from isal import isal_zlib as _isal_zlib
-except ImportError:  # the standard library's zlib does the same checks, slower
-    _isal_zlib = None
+
+
+def _optional_isal() -> t.Any:
+    """ISA-L's inflate when installed (pip install isal): ~2.4x zlib's on compressed archives, same API and checks;
+    else None, and the standard library's zlib does the same checks, slower."""
+    try:
+        return importlib.import_module('isal.isal_zlib')
+    except ImportError:
+        return None
+
 
 GZIP_MAGIC = b'\x1f\x8b'
 ARCHIVE_MODE = 0o600  # archives hold a whole database: private unless the task says otherwise
@@ -67,7 +73,7 @@ class ArchiveCheck:
     PIECE = 64 * 1024  # below glibc's mmap threshold (128 KiB): never an mmap/munmap per piece
 
     # The inflater: isal_zlib when importable, else zlib (both verify the gzip CRC and length at the end of the stream).
-    inflater: t.Any = _isal_zlib or zlib
+    inflater: t.Any = _optional_isal() or zlib
 
     def __init__(self) -> None:
         self._gunzip = self.inflater.decompressobj(wbits=31)
