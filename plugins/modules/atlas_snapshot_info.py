@@ -12,7 +12,7 @@ version_added: 0.1.0
 description:
   - Reads the backup snapshots of one Atlas cluster, or one snapshot by its ID.
   - Without O(cluster_name), reads the snapshots of every cluster of the project in one task and returns them in
-    RV(clusters) (since 0.4.0).
+    RV(clusters) (since 0.3.0).
   - Works for every cluster kind without being told which one it is (dedicated replica sets and
     sharded clusters (cloud backup), Flex clusters, and legacy M2/M5 tenant clusters).
   - With O(cluster_name), costs one request to learn the cluster's kind, then one request per page of 500 snapshots
@@ -42,7 +42,7 @@ options:
         and RV(snapshots).
     type: str
     required: false
-    version_added: 0.4.0
+    version_added: 0.3.0
   snapshot_id:
     description:
       - ID of one snapshot to read (24 lowercase hexadecimal characters). Requires O(cluster_name).
@@ -56,7 +56,7 @@ options:
         enough; a queued snapshot that has no creation time yet was just requested and counts; a creation time that
         cannot be read never does.
     type: int
-    version_added: 0.4.0
+    version_added: 0.3.0
   status:
     description:
       - Return only snapshots with this status.
@@ -232,7 +232,7 @@ clusters:
   returned: success, when O(cluster_name) is not set
   type: list
   elements: dict
-  version_added: 0.4.0
+  version_added: 0.3.0
   contains:
     name:
       description: Cluster name.
