@@ -225,7 +225,7 @@ def fetch_token(client: t.Any, client_id: str, secret: str) -> dict[str, t.Any]:
         started = time.time()
         try:
             response = client.session.post(url, data='grant_type=client_credentials', headers=headers, timeout=client.timeout,
-                                            verify=client.verify, auth=_NoSessionAuth())
+                                           verify=client.verify, auth=_NoSessionAuth())
         except OSError as exc:  # requests' exceptions are OSErrors too: a network failure is worth a retry, TLS is not
             error = error_from_exception(exc, 'POST', TOKEN_PATH, client.timeout)[0]
         else:

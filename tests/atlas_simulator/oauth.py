@@ -80,7 +80,7 @@ def fault_answer(fault: dict[str, t.Any]) -> Answer:
 
 def parse_basic(header: str | None) -> tuple[str, str] | None:
     """(client id, secret) from `Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 2.3.1), or None."""
-    scheme, _, value = (header or '').strip().partition(' ')
+    scheme, _space, value = (header or '').strip().partition(' ')
     if scheme.lower() != 'basic':
         return None
     try:
@@ -247,7 +247,7 @@ class OAuthServer:
         Atlas sends for bad digest credentials (UNEXPECTED_ERROR, "You are not authorized for this resource."),
         without any WWW-Authenticate challenge.
         """
-        scheme, _, token = (authorization or '').strip().partition(' ')
+        scheme, _space, token = (authorization or '').strip().partition(' ')
         if scheme.lower() != 'bearer':
             return None
         now = self._clock()

@@ -178,7 +178,7 @@ def main() -> None:
                 handle.write(text)
         extra_vars = json.dumps({'group_id': GROUP, 'clusters': [{'name': c['name'], 'sharded': c['kind'] == 'sharded'} for c in clusters]})
         # The uri job is the same job: on a fresh project it takes one nightly snapshot per cluster. Then back to the seed.
-        uri_first, _ = run_playbook(playbooks['uri'], env, extra_vars)
+        uri_first = run_playbook(playbooks['uri'], env, extra_vars)[0]
         check_one_nightly_each(url)
         uri_first_requests = len(requests.get(f'{url}/__sim__/requests', timeout=10).json()['requests'])
         print(f'first run (uri playbook, takes {len(clusters)} snapshots, does not wait for them): {uri_first:.2f} s, {uri_first_requests} requests')

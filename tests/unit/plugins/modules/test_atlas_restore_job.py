@@ -39,8 +39,8 @@ def test_info_falls_back_to_flex_when_the_tenant_api_is_gone(run_module):
 @responses.activate
 def test_restore_uses_the_flex_job_it_finds_after_the_tenant_sunset(run_module):
     tenant_gone()
-    result = run_module(atlas_restore_job.main, connection_args(cluster_name='Tenant0', delivery_type='automated', snapshot_id='a' * 24,
-                                                                 target_cluster_name='Staging0'))
+    args = connection_args(cluster_name='Tenant0', delivery_type='automated', snapshot_id='a' * 24, target_cluster_name='Staging0')
+    result = run_module(atlas_restore_job.main, args)
     assert result['changed'] is False and result['restore_job']['id'] == FLEX_JOB['id']
     assert 'tenant backup API is gone' in json.dumps(result['warnings'])
     assert [call.request.method for call in responses.calls] == ['GET', 'GET', 'GET']  # no write
