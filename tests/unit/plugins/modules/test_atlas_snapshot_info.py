@@ -259,3 +259,16 @@ def test_cluster_name_stays_required_for_every_other_module(run_module):
         result = run_module(module.main, all_clusters_args())
         assert result['failed'] and 'missing required arguments: cluster_name' in result['msg'], (module.__name__, result['msg'])
     assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_every_cluster_on_v1_lists_clusters_on_v1_and_flex_on_v2(run_module):
+    v1 = f'{BASE}/api/atlas/v1.0/groups/{GROUP_ID}'
+    legacy = {'name': 'Cluster0', 'clusterType': 'REPLICASET', 'providerSettings': {'providerName': 'AWS', 'instanceSizeName': 'M10'}}
+    responses.add(responses.GET, f'{v1}/clusters', json={'results': [legacy]})
+    responses.add(responses.GET, f'{API}/flexClusters', json={'results': [{'name': 'Flex0'}]})
+    responses.add(responses.GET, f'{v1}/clusters/Cluster0/backup/snapshots', json={'results': SNAPSHOTS})
+    responses.add(responses.GET, f'{API}/flexClusters/Flex0/backup/snapshots', json={'results': []})
+    result = run_module(atlas_snapshot_info.main, all_clusters_args(api_version='v1.0'))
+    assert [(c['name'], c['kind'], len(c['snapshots'])) for c in result['clusters']] == [('Cluster0', 'replicaSet', 3), ('Flex0', 'flex', 0)]
+    assert responses.calls[0].request.headers['Accept'] == 'application/json'
