@@ -40,6 +40,14 @@ def cluster_path(group_id: str, cluster_name: str) -> str:
     return f'/groups/{group_id}/clusters/{cluster_name}'
 
 
+def clusters_path(group_id: str) -> str:
+    return f'/groups/{group_id}/clusters'
+
+
+def flex_clusters_path(group_id: str) -> str:
+    return f'/groups/{group_id}/flexClusters'
+
+
 def kind_from_description(doc: dict[str, t.Any]) -> ClusterInfo:
     """Work out a dedicated or shared-tier cluster's kind from GET cluster (v2 2024-08-05 or v1.0 legacy shape)."""
     tier = None
@@ -69,6 +77,37 @@ def get_cluster(client: AtlasClient, group_id: str, cluster_name: str) -> Cluste
         raise task_error(f'read cluster {cluster_name}', err, group_id, cluster_name) from None
     info = kind_from_description(doc)
     return info._replace(name=info.name or cluster_name)
+
+
+def is_flex_description(doc: dict[str, t.Any]) -> bool:
+    """A Flex cluster as the Cluster API describes it (Atlas listed such clusters there until January 2026)."""
+    if (doc.get('providerSettings') or {}).get('providerName') == 'FLEX':
+        return True
+    return any((region or {}).get('providerName') == 'FLEX'
+               for spec in doc.get('replicationSpecs') or [] for region in spec.get('regionConfigs') or [])
+
+
+def list_clusters(client: AtlasClient, group_id: str) -> list[ClusterInfo]:
+    """Every cluster of the project with its kind, sorted by name, read fresh (never cached, so a kind change shows).
+
+    Two lists: the Cluster API's (dedicated and shared-tier clusters, in the GET cluster shape, so the kinds come from
+    kind_from_description) and the Flex API's (Flex clusters, M2/M5 after their migration). A name on both lists, or a
+    Cluster API document that says FLEX, is a Flex cluster: the Flex API is the one that serves its backups.
+    """
+    try:
+        docs = client.list_all(clusters_path(group_id), resource='cluster')
+        flex_docs = client.list_all(flex_clusters_path(group_id), resource='flex')
+    except AtlasApiError as err:
+        raise task_error('list the clusters of the project', err, group_id) from None
+    found: dict[str, ClusterInfo] = {}
+    for doc in docs:
+        if isinstance(doc, dict) and doc.get('name'):
+            info = ClusterInfo(doc['name'], FLEX, None) if is_flex_description(doc) else kind_from_description(doc)
+            found[info.name] = info
+    for doc in flex_docs:
+        if isinstance(doc, dict) and doc.get('name'):
+            found[doc['name']] = ClusterInfo(doc['name'], FLEX, None)
+    return [found[name] for name in sorted(found)]
 
 
 class Endpoints:

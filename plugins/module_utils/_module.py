@@ -115,6 +115,8 @@ class AtlasModule:
     """
 
     def __init__(self, argument_spec: dict[str, dict[str, t.Any]], **kwargs: t.Any) -> None:
+        """argument_spec adds the module's own options; an entry named like a shared option replaces that option's spec for
+        this module only (atlas_snapshot_info makes cluster_name optional), and the module's documentation must say so."""
         spec = dict(SHARED_ARGUMENT_SPEC)
         spec.update(argument_spec)
         self.module = AnsibleModule(argument_spec=spec, **kwargs)
@@ -124,7 +126,8 @@ class AtlasModule:
             self.module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
         self._check_shared_params()
         self.group_id: str = self.params['group_id']
-        self.cluster_name: str = self.params['cluster_name']
+        # '' only where a module made cluster_name optional and the task left it out (the project's every cluster)
+        self.cluster_name: str = self.params['cluster_name'] or ''
         self.client: AtlasClient = AtlasClient(
             base_url=self.params['api_base_url'] or DEFAULT_BASE_URL,
             auth=self._auth(),
@@ -158,7 +161,7 @@ class AtlasModule:
         if not p['group_id']:
             self.fail('group_id is required (or set MONGODB_ATLAS_PROJECT_ID)')
         self.check_id('group_id', p['group_id'])
-        if not CLUSTER_NAME_PATTERN.match(p['cluster_name']):
+        if p['cluster_name'] is not None and not CLUSTER_NAME_PATTERN.match(p['cluster_name']):
             self.fail(f"cluster_name {p['cluster_name']!r} is not a valid Atlas cluster name: use letters, digits and hyphens, "
                       'starting with a letter or digit')
         if p['timeout'] < 1:
@@ -208,7 +211,8 @@ class AtlasModule:
         except TaskError as err:
             self.fail(err.msg, **err.result)
         except AtlasApiError as err:
-            error = task_error(f'work with cluster {self.cluster_name}', err, self.group_id, self.cluster_name)
+            action = f'work with cluster {self.cluster_name}' if self.cluster_name else 'work with the clusters of the project'
+            error = task_error(action, err, self.group_id, self.cluster_name or None)
             self.fail(error.msg, **error.result)
         except Exception as exc:  # pylint: disable=broad-exception-caught
             message = scrub(' '.join(str(exc).split()))[:300] or 'no detail'

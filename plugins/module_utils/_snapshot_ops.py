@@ -14,9 +14,9 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client impor
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import FLEX, NO_BACKUP, TENANT, Endpoints
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, is_missing
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import (
-    COMPLETED, IN_PROGRESS, QUEUED, UNFINISHED, created_of, created_time, expires_time, newest_first, status_of,
+    COMPLETED, IN_PROGRESS, QUEUED, UNFINISHED, created_time, expires_time, newest_first, status_of,
 )
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshots import get_snapshot, list_snapshots, read_snapshot
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshots import get_snapshot, list_snapshots, read_snapshot, young_enough
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._waiter import poll_intervals, wait_or_raise
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._writes import post_without_duplicates
 
@@ -58,13 +58,6 @@ def find_reusable_snapshot(snapshots: list[dict[str, t.Any]], description: str |
             continue
         return snap
     return None
-
-
-def young_enough(snapshot: dict[str, t.Any], max_age: int, now: datetime.datetime) -> bool:
-    created = created_time(snapshot)
-    if created is None:  # never "fresh" on a time we cannot read
-        return created_of(snapshot) is None and status_of(snapshot) == QUEUED
-    return (now - created).total_seconds() <= max_age * 60
 
 
 def retention_days(snapshot: dict[str, t.Any], now: datetime.datetime) -> int | None:

@@ -6,12 +6,13 @@
 """Snapshot reads shared by the modules: list, get one, filter; for any cluster kind, through its Endpoints."""
 from __future__ import annotations
 
+import datetime
 import typing as t
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import Endpoints
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, is_missing
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import newest_first, status_of
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import QUEUED, created_of, created_time, newest_first, status_of
 
 
 def list_snapshots(client: AtlasClient, where: Endpoints) -> list[dict[str, t.Any]]:
@@ -54,3 +55,12 @@ def filter_snapshots(snapshots: list[dict[str, t.Any]], status: str | None = Non
         and (type_ is None or snapshot_type(snap) == type_)
         and (description is None or snap.get('description') == description)
     ]
+
+
+def young_enough(snapshot: dict[str, t.Any], max_age: int, now: datetime.datetime) -> bool:
+    """Created within max_age minutes of now (Atlas's clock). A queued snapshot without a creation time yet was just
+    requested and counts; a creation time that cannot be read never does."""
+    created = created_time(snapshot)
+    if created is None:  # never "fresh" on a time we cannot read
+        return created_of(snapshot) is None and status_of(snapshot) == QUEUED
+    return (now - created).total_seconds() <= max_age * 60

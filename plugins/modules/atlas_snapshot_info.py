@@ -11,10 +11,16 @@ short_description: List or read MongoDB Atlas backup snapshots
 version_added: 0.1.0
 description:
   - Reads the backup snapshots of one Atlas cluster, or one snapshot by its ID.
+  - Without O(cluster_name), reads the snapshots of every cluster of the project in one task and returns them in
+    RV(clusters) (since 0.3.0).
   - Works for every cluster kind without being told which one it is (dedicated replica sets and
     sharded clusters (cloud backup), Flex clusters, and legacy M2/M5 tenant clusters).
-  - Costs one request to learn the cluster's kind, then one request per page of 500 snapshots
+  - With O(cluster_name), costs one request to learn the cluster's kind, then one request per page of 500 snapshots
     (plus one HTTP Digest challenge per task).
+  - Without O(cluster_name), costs one request per page of the project's cluster list (Cluster API), one per page of its
+    Flex cluster list, then one per page of 500 snapshots of each cluster that has backups (plus one HTTP Digest
+    challenge for the whole task). The kinds are read from those lists on every run, never cached, so a cluster whose
+    kind changed (an M2 migrated to Flex, an M0 upgraded to M10) is read through the API that serves it now.
   - Every snapshot has the same shape whatever the cluster kind. RV(snapshots[].status) uses one vocabulary
     (V(queued), V(inProgress), V(completed), V(failed)), and RV(snapshots[].created_at) and RV(snapshots[].expires_at)
     are set for Flex and tenant snapshots too, next to Atlas's own fields. The list is sorted newest first by creation
@@ -29,12 +35,28 @@ attributes:
   diff_mode:
     support: none
 options:
+  cluster_name:
+    description:
+      - Name of the cluster (dedicated, Flex, or legacy M2/M5). Checked before any request.
+      - When not set, every cluster of the project is read, and the result is RV(clusters) instead of RV(cluster_kind)
+        and RV(snapshots).
+    type: str
+    required: false
+    version_added: 0.3.0
   snapshot_id:
     description:
-      - ID of one snapshot to read (24 lowercase hexadecimal characters).
+      - ID of one snapshot to read (24 lowercase hexadecimal characters). Requires O(cluster_name).
       - When the snapshot does not exist, RV(snapshots) is empty.
       - When not set, every snapshot of the cluster is returned (all pages).
     type: str
+  max_age:
+    description:
+      - Return only snapshots created within this many minutes, on Atlas's clock. V(0) or more.
+      - The same test as O(mongodb_atlas.backup.atlas_snapshot#module:max_age) uses to decide that a snapshot is recent
+        enough; a queued snapshot that has no creation time yet was just requested and counts; a creation time that
+        cannot be read never does.
+    type: int
+    version_added: 0.3.0
   status:
     description:
       - Return only snapshots with this status.
@@ -59,6 +81,26 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: Every cluster of the project, with the nightly snapshots each took in the last 12 hours (one task, no cluster_name)
+  mongodb_atlas.backup.atlas_snapshot_info:
+    group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
+    snapshot_type: onDemand
+    description: nightly
+    max_age: 720
+  register: nightly
+
+- name: Take tonight's snapshot only on the dedicated clusters that have none yet (a re-run takes none)
+  mongodb_atlas.backup.atlas_snapshot:
+    group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
+    cluster_name: "{{ item.name }}"
+    description: nightly
+    retention_in_days: 7
+    max_age: 720
+  loop: "{{ nightly.clusters | selectattr('kind', 'in', ['replicaSet', 'shardedCluster']) | list }}"
+  loop_control:
+    label: "{{ item.name }}"
+  when: item.snapshots | rejectattr('status', 'eq', 'failed') | list | length == 0
+
 - name: Read credentials from the environment and list every snapshot of Cluster0
   mongodb_atlas.backup.atlas_snapshot_info:
     group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
@@ -107,7 +149,7 @@ retries_used:
   sample: 0
 cluster_kind:
   description: What kind of cluster this is, which decides the API used.
-  returned: success
+  returned: success, when O(cluster_name) is set
   type: str
   choices: [replicaSet, shardedCluster, flex, tenant]
   sample: replicaSet
@@ -116,7 +158,7 @@ snapshots:
     - The matching snapshots with snake_case keys (Atlas's fields, without hypermedia links); an empty list when none match.
     - Newest first, by creation time.
     - The fields differ by cluster kind; the common ones, which every kind has, are listed here.
-  returned: success
+  returned: success, when O(cluster_name) is set
   type: list
   elements: dict
   contains:
@@ -181,13 +223,61 @@ snapshots:
       replica_set_name: Cluster0-shard-0
       cloud_provider: AWS
       storage_size_bytes: 104857600
+clusters:
+  description:
+    - Every cluster of the project, sorted by name, each with its kind and its snapshots that match the filters (newest
+      first, in the shape of RV(snapshots)).
+    - Free (M0) clusters are listed with kind C(noBackup) and no snapshots (no request is spent on them), so the list is
+      the whole project; select the kinds you need.
+  returned: success, when O(cluster_name) is not set
+  type: list
+  elements: dict
+  version_added: 0.3.0
+  contains:
+    name:
+      description: Cluster name.
+      type: str
+      sample: Cluster0
+    kind:
+      description:
+        - C(replicaSet), C(shardedCluster), C(flex), C(tenant) or C(noBackup), as RV(cluster_kind).
+        - A C(tenant) cluster whose tenant API is gone (the 2026 sunset) is read through the Flex API and reported C(flex),
+          with a warning.
+      type: str
+      sample: replicaSet
+    tier:
+      description: Instance size (C(M10), C(M0), C(M2)...); null for Flex clusters.
+      type: str
+      sample: M10
+    snapshots:
+      description: The cluster's snapshots that match the filters; empty when none match, and for C(noBackup) clusters.
+      type: list
+      elements: dict
+  sample:
+    - name: Cluster0
+      kind: replicaSet
+      tier: M10
+      snapshots:
+        - id: 6a0000000000000000000001
+          status: completed
+          snapshot_type: onDemand
+          description: nightly
+          created_at: "2026-11-28T01:00:00Z"
+    - name: Flex0
+      kind: flex
+      tier: null
+      snapshots: []
 """
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import NO_BACKUP, Endpoints, get_cluster
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import TaskError
+import typing as t
+
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import (
+    FLEX, NO_BACKUP, TENANT, ClusterInfo, Endpoints, get_cluster, list_clusters,
+)
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, is_missing, is_sunset
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._module import AtlasModule
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import normalized, snake_result
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshots import filter_snapshots, get_snapshot, list_snapshots
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import newest_first, normalized, snake_result
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshots import filter_snapshots, get_snapshot, list_snapshots, young_enough
 
 
 def read_snapshots(atlas: AtlasModule, where: Endpoints) -> list[dict]:
@@ -199,26 +289,79 @@ def read_snapshots(atlas: AtlasModule, where: Endpoints) -> list[dict]:
     return list_snapshots(atlas.client, where)
 
 
-def run(atlas: AtlasModule) -> None:
+def matching(atlas: AtlasModule, snapshots: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
+    """The snapshots that pass every filter of the task, in the module's result shape."""
     params = atlas.params
-    atlas.check_id('snapshot_id', params['snapshot_id'])
+    kept = filter_snapshots(snapshots, params['status'], params['snapshot_type'], params['description'])
+    if params['max_age'] is not None:
+        now = atlas.client.now()
+        kept = [snap for snap in kept if young_enough(snap, params['max_age'], now)]
+    return [snake_result(normalized(snap)) for snap in kept]
+
+
+def one_cluster(atlas: AtlasModule) -> None:
     cluster = get_cluster(atlas.client, atlas.group_id, atlas.cluster_name)
     if cluster.kind == NO_BACKUP:
         raise TaskError(f'Cluster {cluster.name} is a free {cluster.tier} cluster, which has no backup snapshots. '
                         'Snapshots exist for dedicated (M10 and up), Flex and legacy M2/M5 clusters.')
     where = Endpoints(atlas.group_id, atlas.cluster_name, cluster.kind)
-    snapshots = filter_snapshots(read_snapshots(atlas, where), params['status'], params['snapshot_type'], params['description'])
-    atlas.exit(changed=False, cluster_kind=cluster.kind, snapshots=[snake_result(normalized(snap)) for snap in snapshots])
+    atlas.exit(changed=False, cluster_kind=cluster.kind, snapshots=matching(atlas, read_snapshots(atlas, where)))
+
+
+def cluster_snapshots(atlas: AtlasModule, cluster: ClusterInfo) -> tuple[str, list[dict[str, t.Any]] | None]:
+    """The cluster's kind and every snapshot of it (one request per page), or None when it was deleted since the list.
+
+    A tenant cluster whose tenant API answers as removed (the 2026 sunset) is read through the Flex API, as Atlas
+    migrated it, with a warning."""
+    where = Endpoints(atlas.group_id, cluster.name, cluster.kind)
+    try:
+        return cluster.kind, newest_first(atlas.client.list_all(where.snapshots, resource=where.resource))
+    except AtlasApiError as err:
+        if is_missing(err, 'cluster'):
+            atlas.warn(f'Cluster {cluster.name} was listed but no longer exists; it is left out of the report.')
+            return cluster.kind, None
+        if cluster.kind != TENANT or not is_sunset(err):
+            raise where.failure(f'list the snapshots of cluster {cluster.name}', err) from None
+    atlas.warn(f'Cluster {cluster.name} is listed as {cluster.tier} but the tenant backup API is gone (the 2026 sunset); '
+               'its snapshots were read through the Flex API, and it is reported as flex.')
+    return FLEX, list_snapshots(atlas.client, Endpoints(atlas.group_id, cluster.name, FLEX))
+
+
+def every_cluster(atlas: AtlasModule) -> None:
+    report = []
+    for cluster in list_clusters(atlas.client, atlas.group_id):
+        kind, snapshots = cluster.kind, []
+        if kind != NO_BACKUP:
+            kind, listed = cluster_snapshots(atlas, cluster)
+            if listed is None:
+                continue
+            snapshots = matching(atlas, listed)
+        report.append(dict(name=cluster.name, kind=kind, tier=cluster.tier, snapshots=snapshots))
+    atlas.exit(changed=False, clusters=report)
+
+
+def run(atlas: AtlasModule) -> None:
+    params = atlas.params
+    atlas.check_id('snapshot_id', params['snapshot_id'])
+    if params['max_age'] is not None and params['max_age'] < 0:
+        raise TaskError(f'max_age must be 0 or more, got {params["max_age"]}.')
+    if atlas.cluster_name:
+        one_cluster(atlas)
+    else:
+        every_cluster(atlas)
 
 
 def main() -> None:
     atlas = AtlasModule(
         argument_spec=dict(
+            cluster_name=dict(type='str'),  # optional here only: without it, every cluster of the project
             snapshot_id=dict(type='str'),
             status=dict(type='str', choices=['queued', 'inProgress', 'completed', 'failed']),
             snapshot_type=dict(type='str', choices=['onDemand', 'scheduled', 'fallback']),
             description=dict(type='str'),
+            max_age=dict(type='int'),
         ),
+        required_by=dict(snapshot_id='cluster_name'),
         supports_check_mode=True,
     )
     atlas.run(lambda: run(atlas))

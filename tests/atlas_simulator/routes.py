@@ -43,6 +43,8 @@ TENANT = '/clusters/{name}/backup/tenant'
 FLEX = '/flexClusters/{name}/backup'
 RESTORE = '/clusters/{name}/backup/restoreJobs'
 ROUTES = [
+    _route('GET', '/clusters', backup.list_clusters, CLUSTER_VERSIONS, 'read', 'clusters'),
+    _route('GET', '/flexClusters', backup.list_flex_clusters, FLEX_VERSIONS, 'read', 'flex', v2_only=True),
     _route('GET', '/clusters/{name}', backup.get_cluster, CLUSTER_VERSIONS, 'read', 'clusters'),
     _route('GET', '/flexClusters/{name}', backup.get_flex_cluster, FLEX_VERSIONS, 'read', 'flex', v2_only=True),
     _route('GET', SNAP, backup.list_snapshots, BACKUP_VERSIONS, 'read', 'backup'),
@@ -92,7 +94,7 @@ def match(method: str, api_path: str, api_version: str) -> tuple[Route, dict[str
 def check_path_params(params: dict[str, str], group_exists: t.Callable[[str], bool]) -> None:
     """Bad ids and names are 400 INVALID_PATH_PARAMETER; an unknown project is 404 GROUP_NOT_FOUND."""
     check_id('groupId', params['group'])
-    if not NAME.match(params['name']):
+    if 'name' in params and not NAME.match(params['name']):
         raise ApiError(400, 'INVALID_PATH_PARAMETER', f'The path parameter clusterName with value {params["name"]} is invalid.',
                        ['clusterName', params['name']])
     if not group_exists(params['group']):
@@ -100,5 +102,5 @@ def check_path_params(params: dict[str, str], group_exists: t.Callable[[str], bo
 
 
 def call(route: Route, ctx: Context, params: dict[str, str]) -> tuple[int, t.Any]:
-    args = [params['name']] + ([params['id']] if 'id' in params else [])
+    args = ([params['name']] if 'name' in params else []) + ([params['id']] if 'id' in params else [])
     return route.handler(ctx, *args)

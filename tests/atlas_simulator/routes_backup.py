@@ -18,6 +18,22 @@ RETENTION_UNITS = {'DAYS': 1, 'WEEKS': 7, 'MONTHS': 30, 'YEARS': 365}
 
 
 # ---------------------------------------------------------------- clusters
+def list_clusters(ctx: Context) -> tuple[int, t.Any]:
+    """GET /clusters: every cluster the Cluster API serves (dedicated, M0, M2/M5 before the sunset), in the GET cluster shape
+    of the version asked for, paged. Flex clusters (and M2/M5 after the tenant sunset) are left out: Atlas's spec says the
+    Cluster API serves Flex clusters only until January 2026 and points to the Flex list (UNVERIFIED for the list itself)."""
+    items = [render.cluster_description(cluster, ctx.version, ctx.base, ctx.world.group_id)
+             for cluster in ctx.world.clusters.values() if kind_of(ctx, cluster) != FLEX]
+    return 200, page(ctx, items)
+
+
+def list_flex_clusters(ctx: Context) -> tuple[int, t.Any]:
+    """GET /flexClusters (2024-11-13): every Flex cluster of the project (M2/M5 too after the tenant sunset), paged."""
+    items = [render.flex_description(cluster, ctx.base, ctx.world.group_id)
+             for cluster in ctx.world.clusters.values() if kind_of(ctx, cluster) == FLEX]
+    return 200, page(ctx, items)
+
+
 def get_cluster(ctx: Context, name: str) -> tuple[int, t.Any]:
     cluster = cluster_named(ctx, name)
     if kind_of(ctx, cluster) == FLEX:

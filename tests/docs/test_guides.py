@@ -85,6 +85,21 @@ def test_nightly_backups(runner, sim, tmp_path):
     assert len(posts) == 2  # the pre-upgrade snapshot and one nightly snapshot, whatever the number of runs
 
 
+def test_nightly_all_clusters(runner, sim):
+    first = play(runner, sim, 'nightly_all_clusters.yml')
+    dedicated = ('Cluster0', 'Sharded0', 'Staging0')
+    for name, cluster in sim.state()['clusters'].items():
+        nightly = [snap for snap in cluster['snapshots'] if snap.get('description') == 'nightly']
+        assert [snap['status'] for snap in nightly] == (['completed'] if name in dedicated else []), name
+    assert "took ['Cluster0', 'Sharded0', 'Staging0']" in first.stdout
+    before = len(sim.requests_log())
+    again = play(runner, sim, 'nightly_all_clusters.yml')
+    assert recap_changed(again.stdout) == 0 and 'took []' in again.stdout
+    log = [entry for entry in sim.requests_log()[before:] if entry['server'] == 'api']
+    # one task: the challenge, the two cluster lists, one snapshot list per cluster with backups (5 of the 6)
+    assert len(log) == 8 and {entry['method'] for entry in log} == {'GET'}
+
+
 def test_flex_downloads(runner, sim, tmp_path):
     backup_dir = tmp_path / 'flex0'
     first = play(runner, sim, 'flex_downloads.yml', '-e', f'backup_dir={backup_dir}')

@@ -378,3 +378,34 @@ def test_pretty_list_and_envelope_error_free_list(sim, owner):
     enveloped = get(owner, sim.v2('/clusters/Cluster0'), CLUSTER, params={'envelope': 'true'}).json()
     assert enveloped['status'] == 200 and enveloped['content']['name'] == 'Cluster0'
     assert_error(get(owner, sim.v2('/clusters/Cluster0/backup/snapshots'), params={'includeCount': 'maybe'}), 400, 'INVALID_QUERY_PARAMETER')
+
+
+# ------------------------------------------------------------------ the project's cluster lists
+def test_cluster_list_holds_every_non_flex_cluster_in_the_get_cluster_shape(sim, owner):
+    response = get(owner, sim.v2('/clusters'), CLUSTER)
+    assert response.status_code == 200, response.text
+    doc = response.json()
+    assert [item['name'] for item in doc['results']] == ['Cluster0', 'Sharded0', 'Free0', 'Tenant0', 'Staging0']
+    assert doc['totalCount'] == 5
+    one = get(owner, sim.v2('/clusters/Sharded0'), CLUSTER).json()
+    assert doc['results'][1] == one
+    flex = get(owner, sim.v2('/flexClusters'), FLEX).json()
+    assert [item['name'] for item in flex['results']] == ['Flex0']
+    assert flex['results'][0] == get(owner, sim.v2('/flexClusters/Flex0'), FLEX).json()
+
+
+def test_cluster_lists_page_and_follow_the_tenant_sunset(sim, owner):
+    first = get(owner, sim.v2('/clusters?itemsPerPage=2'), CLUSTER).json()
+    assert len(first['results']) == 2 and any(link['rel'] == 'next' for link in first['links'])
+    sim.control('PATCH', 'config', {'tenant_sunset': 410})
+    names = [item['name'] for item in get(owner, sim.v2('/clusters'), CLUSTER).json()['results']]
+    assert 'Tenant0' not in names and 'Free0' in names
+    flex = [item['name'] for item in get(owner, sim.v2('/flexClusters'), FLEX).json()['results']]
+    assert flex == ['Tenant0', 'Flex0']
+
+
+def test_cluster_list_on_v1_and_no_flex_list_there(sim, owner):
+    response = owner.get(sim.v1('/clusters'), timeout=10)
+    assert response.status_code == 200
+    assert response.json()['results'][0]['providerSettings']['instanceSizeName'] == 'M10'
+    assert_error(owner.get(sim.v1('/flexClusters'), timeout=10), 404, 'RESOURCE_NOT_FOUND')

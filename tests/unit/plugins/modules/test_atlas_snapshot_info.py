@@ -5,6 +5,8 @@
 """atlas_snapshot_info's decisions: which API for which cluster kind, filters, not-found, failures."""
 from __future__ import annotations
 
+import json
+
 import responses
 
 from ansible_collections.mongodb_atlas.backup.plugins.modules import atlas_snapshot_info
@@ -137,3 +139,136 @@ def test_bad_input_fails_before_any_request(run_module):
         assert result['failed'] is True
         assert option in result['msg']
     assert len(responses.calls) == 0
+
+
+# ------------------------------------------------------------------ every cluster of the project (no cluster_name)
+def described(name, tier, cluster_type, provider):
+    region = {'providerName': provider, 'electableSpecs': {'instanceSize': tier}}
+    return {'name': name, 'clusterType': cluster_type, 'replicationSpecs': [{'regionConfigs': [region]}]}
+
+
+def dedicated(name, tier='M10', cluster_type='REPLICASET'):
+    return described(name, tier, cluster_type, 'AWS')
+
+
+def shared(name, tier):
+    return described(name, tier, 'REPLICASET', 'TENANT')
+
+
+def all_clusters_args(**extra):
+    args = connection_args(**extra)
+    args.pop('cluster_name')
+    return args
+
+
+@responses.activate
+def test_every_cluster_one_list_each_and_kinds_from_the_lists(run_module):
+    responses.add(responses.GET, f'{API}/clusters', json={'results': [dedicated('Cluster0'), dedicated('Sharded0', 'M30', 'SHARDED'),
+                                                                      shared('Free0', 'M0'), shared('Tenant0', 'M2')]})
+    responses.add(responses.GET, f'{API}/flexClusters', json={'results': [{'name': 'Flex0', 'providerSettings': {'providerName': 'FLEX'}}]})
+    responses.add(responses.GET, f'{API}/clusters/Cluster0/backup/snapshots', json={'results': SNAPSHOTS}, headers={'Date': 'Sat, 28 Nov 2026 12:00:00 GMT'})
+    responses.add(responses.GET, f'{API}/clusters/Sharded0/backup/snapshots/shardedClusters', json={'results': []})
+    responses.add(responses.GET, f'{API}/clusters/Tenant0/backup/tenant/snapshots', json={'results': [{'id': 't' * 24, 'status': 'COMPLETED'}]})
+    responses.add(responses.GET, f'{API}/flexClusters/Flex0/backup/snapshots', json={'results': [{'id': 'f' * 24, 'status': 'COMPLETED'}]})
+    result = run_module(atlas_snapshot_info.main, all_clusters_args(status='completed'))
+    assert 'snapshots' not in result and 'cluster_kind' not in result
+    assert [(c['name'], c['kind'], c['tier']) for c in result['clusters']] == [
+        ('Cluster0', 'replicaSet', 'M10'), ('Flex0', 'flex', None), ('Free0', 'noBackup', 'M0'), ('Sharded0', 'shardedCluster', 'M30'),
+        ('Tenant0', 'tenant', 'M2')]
+    by_name = {c['name']: [s['id'] for s in c['snapshots']] for c in result['clusters']}
+    assert by_name == {'Cluster0': ['a' * 24], 'Flex0': ['f' * 24], 'Free0': [], 'Sharded0': [], 'Tenant0': ['t' * 24]}
+    assert len(responses.calls) == 6  # two cluster lists, four snapshot lists, nothing for the M0
+    assert responses.calls[0].request.headers['Accept'] == 'application/vnd.atlas.2024-08-05+json'
+    assert responses.calls[1].request.headers['Accept'] == 'application/vnd.atlas.2024-11-13+json'
+
+
+@responses.activate
+def test_every_cluster_a_flex_cluster_on_both_lists_is_flex(run_module):
+    legacy_flex = {'name': 'Flex0', 'clusterType': 'REPLICASET', 'providerSettings': {'providerName': 'FLEX', 'instanceSizeName': 'FLEX'}}
+    responses.add(responses.GET, f'{API}/clusters', json={'results': [legacy_flex, dict(shared('Old0', 'M2'), name='Old0')]})
+    responses.add(responses.GET, f'{API}/flexClusters', json={'results': [{'name': 'Old0'}]})
+    responses.add(responses.GET, f'{API}/flexClusters/Flex0/backup/snapshots', json={'results': []})
+    responses.add(responses.GET, f'{API}/flexClusters/Old0/backup/snapshots', json={'results': []})
+    result = run_module(atlas_snapshot_info.main, all_clusters_args())
+    assert [(c['name'], c['kind']) for c in result['clusters']] == [('Flex0', 'flex'), ('Old0', 'flex')]
+    assert len(responses.calls) == 4
+
+
+@responses.activate
+def test_every_cluster_tenant_api_gone_falls_back_to_flex_with_a_warning(run_module):
+    responses.add(responses.GET, f'{API}/clusters', json={'results': [shared('Tenant0', 'M2')]})
+    responses.add(responses.GET, f'{API}/flexClusters', json={'results': []})
+    responses.add(responses.GET, f'{API}/clusters/Tenant0/backup/tenant/snapshots', status=410,
+                  json={'error': 410, 'errorCode': 'VERSION_GONE', 'detail': 'gone'})
+    responses.add(responses.GET, f'{API}/flexClusters/Tenant0/backup/snapshots', json={'results': [{'id': 't' * 24, 'status': 'COMPLETED'}]})
+    result = run_module(atlas_snapshot_info.main, all_clusters_args())
+    assert [(c['name'], c['kind'], c['tier']) for c in result['clusters']] == [('Tenant0', 'flex', 'M2')]
+    assert [s['id'] for s in result['clusters'][0]['snapshots']] == ['t' * 24]
+    assert 'tenant backup API is gone' in json.dumps(result['warnings'])  # 2.19: structured warnings
+
+
+@responses.activate
+def test_every_cluster_max_age_on_atlas_clock(run_module):
+    responses.add(responses.GET, f'{API}/clusters', json={'results': [dedicated('Cluster0')]})
+    responses.add(responses.GET, f'{API}/flexClusters', json={'results': []})
+    snaps = [
+        {'id': '1' * 24, 'status': 'completed', 'snapshotType': 'onDemand', 'description': 'nightly', 'createdAt': '2026-11-28T01:00:00Z'},
+        {'id': '2' * 24, 'status': 'completed', 'snapshotType': 'onDemand', 'description': 'nightly', 'createdAt': '2026-11-27T23:00:00Z'},
+        {'id': '3' * 24, 'status': 'queued', 'snapshotType': 'onDemand', 'description': 'nightly'},
+        {'id': '4' * 24, 'status': 'completed', 'snapshotType': 'onDemand', 'description': 'nightly', 'createdAt': 'yesterday'},
+    ]
+    responses.add(responses.GET, f'{API}/clusters/Cluster0/backup/snapshots', json={'results': snaps},
+                  headers={'Date': 'Sat, 28 Nov 2026 12:00:00 GMT'})
+    result = run_module(atlas_snapshot_info.main, all_clusters_args(description='nightly', max_age=720))
+    assert {s['id'] for s in result['clusters'][0]['snapshots']} == {'1' * 24, '3' * 24}
+
+
+@responses.activate
+def test_max_age_applies_with_cluster_name_too(run_module):
+    add_cluster()
+    responses.add(responses.GET, f'{API}/clusters/Cluster0/backup/snapshots', json={'results': SNAPSHOTS},
+                  headers={'Date': 'Sat, 21 Nov 2026 00:00:00 GMT'})
+    result = run_module(atlas_snapshot_info.main, connection_args(max_age=60, status='completed'))
+    assert result['snapshots'] == []
+    result = run_module(atlas_snapshot_info.main, connection_args(max_age=1440, status='completed'))
+    assert [s['id'] for s in result['snapshots']] == ['a' * 24]
+
+
+@responses.activate
+def test_every_cluster_refusals_before_any_request(run_module):
+    result = run_module(atlas_snapshot_info.main, all_clusters_args(snapshot_id='a' * 24))
+    assert result['failed'] and 'cluster_name' in result['msg']
+    result = run_module(atlas_snapshot_info.main, all_clusters_args(max_age=-1))
+    assert result['failed'] and 'max_age must be 0 or more' in result['msg']
+    result = run_module(atlas_snapshot_info.main, connection_args(cluster_name=''))
+    assert result['failed'] and 'not a valid Atlas cluster name' in result['msg']
+    assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_every_cluster_list_failure_is_explained(run_module):
+    responses.add(responses.GET, f'{API}/clusters', status=401, json={'error': 401, 'errorCode': 'USER_UNAUTHORIZED', 'detail': 'no'})
+    result = run_module(atlas_snapshot_info.main, all_clusters_args())
+    assert result['failed'] and 'list the clusters of the project' in result['msg']
+
+
+@responses.activate
+def test_cluster_name_stays_required_for_every_other_module(run_module):
+    from ansible_collections.mongodb_atlas.backup.plugins.modules import atlas_restore_job, atlas_snapshot, atlas_tenant_download
+    for module in (atlas_snapshot, atlas_restore_job, atlas_tenant_download):
+        result = run_module(module.main, all_clusters_args())
+        assert result['failed'] and 'missing required arguments: cluster_name' in result['msg'], (module.__name__, result['msg'])
+    assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_every_cluster_on_v1_lists_clusters_on_v1_and_flex_on_v2(run_module):
+    v1 = f'{BASE}/api/atlas/v1.0/groups/{GROUP_ID}'
+    legacy = {'name': 'Cluster0', 'clusterType': 'REPLICASET', 'providerSettings': {'providerName': 'AWS', 'instanceSizeName': 'M10'}}
+    responses.add(responses.GET, f'{v1}/clusters', json={'results': [legacy]})
+    responses.add(responses.GET, f'{API}/flexClusters', json={'results': [{'name': 'Flex0'}]})
+    responses.add(responses.GET, f'{v1}/clusters/Cluster0/backup/snapshots', json={'results': SNAPSHOTS})
+    responses.add(responses.GET, f'{API}/flexClusters/Flex0/backup/snapshots', json={'results': []})
+    result = run_module(atlas_snapshot_info.main, all_clusters_args(api_version='v1.0'))
+    assert [(c['name'], c['kind'], len(c['snapshots'])) for c in result['clusters']] == [('Cluster0', 'replicaSet', 3), ('Flex0', 'flex', 0)]
+    assert responses.calls[0].request.headers['Accept'] == 'application/json'
