@@ -27,7 +27,6 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors impor
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._transfer import WriteFailed, download
 
 
-
 def _optional_isal() -> t.Any:
     """ISA-L's inflate when installed (pip install isal): ~2.4x zlib's on compressed archives, same API and checks;
     else None, and the standard library's zlib does the same checks, slower."""
