@@ -30,7 +30,7 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors impor
     AtlasAmbiguousWriteError, AtlasApiError, error_from_document, error_from_exception, error_from_response, strip_query, text_detail,
 )
 
-COLLECTION_VERSION = '0.2.0'
+COLLECTION_VERSION = '0.3.0'
 BACKUP_VERSION = '2023-01-01'   # cloud backup and tenant resources
 FLEX_VERSION = '2024-11-13'     # flex resources: v2 only, v1.0 has no flex API
 CLUSTER_VERSION = '2024-08-05'  # GET cluster in v2

@@ -144,7 +144,7 @@ def test_version_constants():
 def test_user_agent_names_the_collection_and_requests():
     responses.add(responses.GET, V2 + SNAPSHOTS, json={})
     client().get(SNAPSHOTS)
-    expected = f'mongodb_atlas.backup/0.2.0 (Ansible collection) python-requests/{requests.__version__}'
+    expected = f'mongodb_atlas.backup/0.3.0 (Ansible collection) python-requests/{requests.__version__}'
     assert USER_AGENT == expected
     assert responses.calls[0].request.headers['User-Agent'] == expected
 
