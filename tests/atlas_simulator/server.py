@@ -34,7 +34,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
     disable_nagle_algorithm = True
     server: 'SimServer'
-    entry: dict[str, t.Any]  # this request's record in the request log
+    entry: dict[str, t.Any] | None  # this request's record in the request log
 
     def setup(self) -> None:
         """With --tls the handshake runs here, in the connection's own thread, so a silent client cannot stall accept()."""
@@ -58,6 +58,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_POST = do_PATCH = do_DELETE = do_PUT = do_HEAD = do_GET
 
     # ------------------------------------------------------------ responses
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """Record the status in the request log BEFORE the answer leaves: a client that has its answer may read the log
+        at once, however busy the machine (the pipeline's own assignment afterwards writes the same value)."""
+        entry = getattr(self, 'entry', None)
+        if entry is not None and entry.get('status') is None:
+            entry['status'] = code
+        super().send_response(code, message)
+
     def send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None, head: bool = False) -> None:
         self.send_response(status)
         if content_type:
@@ -90,6 +98,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     # ------------------------------------------------------------ pipeline
     def dispatch(self) -> None:
         sim = self.server.sim
+        self.entry = None  # a keep-alive connection serves many requests: never touch the previous one's record
         parsed = urllib.parse.urlsplit(self.path)
         raw_body = self.read_body()
         if self.server.role == 'api' and parsed.path.startswith('/__sim__'):
