@@ -8,7 +8,7 @@ help:
 	@echo "make test   - set up, then run every test stage; ends with 'N passed, M failed'"
 	@echo "make demo   - set up, start the Atlas simulator, run docs/demo.yml against it, stop it"
 	@echo "make docs   - build the documentation site (antsibull-docs + Sphinx, offline) into build/docs/"
-	@echo "make bench  - download and wait benchmarks (~5-10 min; not part of make test) into tests/benchmarks/results/"
+	@echo "make bench  - download, wait, nightly-job and take-and-wait benchmarks (~10 min; not part of make test) into tests/benchmarks/results/"
 
 setup:
 	@bash tools/setup.sh
@@ -25,9 +25,14 @@ docs:
 	@$(PY) tools/build_docs.py
 
 # BENCH_ARGS, e.g. --rounds 3 --size-mib 256 --baseline main. isal (optional, faster archive checks) is measured when installed.
+# NIGHTLY_ARGS and TAKE_WAIT_ARGS: 3 rounds each here to stay near 10 minutes in all (the scripts default to 7 and 5).
+NIGHTLY_ARGS ?= --rounds 3
+TAKE_WAIT_ARGS ?= --rounds 3
 bench: setup
 	@$(PY) -m pip install -q 'isal>=1.6' || echo "bench: isal not installed; the zlib rows still run"
 	@$(PY) tests/benchmarks/bench.py $(BENCH_ARGS)
+	@$(PY) tests/benchmarks/nightly_benchmark.py $(NIGHTLY_ARGS)
+	@$(PY) tests/benchmarks/take_and_wait_benchmark.py $(TAKE_WAIT_ARGS)
 
 simulator-tests: setup
 	@$(PY) -m pytest -q tests/atlas_simulator/tests
