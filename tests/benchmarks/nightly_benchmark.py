@@ -265,9 +265,14 @@ def report(args: argparse.Namespace, clusters: list[dict], firsts: tuple[float, 
         'and version), and to get `max_age` right in Jinja; it does not follow a kind change.',
         '',
     ]
+    write_results(RESULTS, lines)
+
+
+def write_results(path: str, lines: list[str]) -> None:
+    """Write a results page (and show it)."""
     text = '\n'.join(lines)
-    os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
-    with open(RESULTS, 'w', encoding='utf-8') as handle:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'w', encoding='utf-8') as handle:
         handle.write(text)
     print(text)
 

@@ -38,7 +38,7 @@ import time
 
 import requests
 
-from nightly_benchmark import BIN, GROUP, HERE, install_collection, run_playbook, start_simulator
+from nightly_benchmark import BIN, GROUP, HERE, describe, install_collection, run_playbook, start_simulator, write_results
 
 RESULTS = os.path.join(HERE, 'results', 'take_and_wait.md')
 CLUSTER = {'name': 'App00', 'kind': 'replicaSet', 'tier': 'M10', 'snapshots': 3}
@@ -238,16 +238,11 @@ def report(args: argparse.Namespace, runs: dict[str, list[dict]]) -> None:
         'Flex path, no timeout message naming the snapshot.',
         '',
     ]
-    text = '\n'.join(lines)
-    os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
-    with open(RESULTS, 'w', encoding='utf-8') as handle:
-        handle.write(text)
-    print(text)
+    write_results(RESULTS, lines)
 
 
 def spread(runs: list[dict], key: str) -> str:
-    values = [run[key] for run in runs]
-    return str(values[0]) if len(set(values)) == 1 else f'{min(values)}-{max(values)}'
+    return describe([run[key] for run in runs])
 
 
 if __name__ == '__main__':
