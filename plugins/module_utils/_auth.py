@@ -234,9 +234,7 @@ def fetch_token(client: t.Any, client_id: str, secret: str) -> dict[str, t.Any]:
             error = token_error(response)
         if not error.transient or attempt >= client.retries:
             raise error
-        delay = client.backoff(attempt, error.retry_after)
-        client.note_retry(error.reason(), delay)
-        client.sleep(delay)
+        client.pause_before_retry(error.reason(), attempt, error.retry_after)
         attempt += 1
 
 

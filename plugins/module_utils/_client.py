@@ -199,13 +199,14 @@ class AtlasClient:
             if attempt >= self.retries:
                 tries = f'gave up after {attempt + 1} attempts ({attempt} retries)' if attempt else 'not retried: retries is 0'
                 raise error.rebuilt(detail=f'{error.detail} ({tries})')
-            self._pause(method, full_path, error, attempt)
+            self.pause_before_retry(error.reason(), attempt, error.retry_after)
             attempt += 1
 
-    def _pause(self, method: str, full_path: str, error: AtlasApiError, attempt: int) -> None:
-        """Wait before the next attempt and account for it (the module reports retries once, at the end)."""
-        delay = self.backoff(attempt, error.retry_after)
-        self.note_retry(error.reason(), delay)
+    def pause_before_retry(self, reason: str, attempt: int, retry_after: float | None = None) -> None:
+        """Wait the backoff before retry number attempt + 1 (of a request, the token endpoint or a broken transfer) and
+        account for it: the module reports retries once, at the end."""
+        delay = self.backoff(attempt, retry_after)
+        self.note_retry(reason, delay)
         self.sleep(delay)
 
     def wrote_to_atlas(self) -> None:

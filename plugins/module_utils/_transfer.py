@@ -80,9 +80,7 @@ def download(client: AtlasClient, url: str, fileobj: t.Any, *, chunk_size: int =
             except AtlasApiError as err:
                 if not _may_resume(client, err, transfer, link_expires):
                     raise
-                delay = client.backoff(transfer.resumes, None)
-                client.note_retry(f'download {err.error_code}', delay)
-                client.sleep(delay)
+                client.pause_before_retry(f'download {err.error_code}', transfer.resumes)
                 transfer.resumes += 1
     finally:
         failures = [worker.finish() for worker in workers]
