@@ -89,8 +89,6 @@ def delivery_urls(job: dict[str, t.Any]) -> list[dict[str, str]]:
     if components:
         return [{'name': str(part.get('replicaSetName') or f'part-{index}'), 'url': part['downloadUrl']} for index, part in enumerate(components)]
     urls = [url for url in job.get('deliveryUrl') or [] if isinstance(url, str) and url]
-    if job.get('snapshotUrl'):
-        urls.append(job['snapshotUrl'])
     return [{'name': f'part-{index}' if len(urls) > 1 else 'restore', 'url': url} for index, url in enumerate(urls)]
 
 
@@ -185,6 +183,25 @@ def satisfies(job: dict[str, t.Any], request: RestoreRequest, now: datetime.date
 
 
 # --------------------------------------------------------------------------------------------- talking to Atlas
+def restore_jobs_of(client: AtlasClient, group_id: str, cluster_name: str, kind: str, *, wait: bool, wait_timeout: int,
+                    warn: t.Callable[[str], None]) -> RestoreJobs:
+    """The jobs API of a source cluster: its own kind's, except a tenant (M2/M5) source whose API Atlas retired, which
+    moves to Flex (every M2/M5 cluster became a Flex cluster on 2026-01-22) with a warning. The list made to find that
+    out is the first answer of list_jobs, not fetched again."""
+    def jobs_of(which: str) -> RestoreJobs:
+        return RestoreJobs(client, Endpoints(group_id, cluster_name, which), wait=wait, wait_timeout=wait_timeout, warn=warn)
+
+    jobs_api = jobs_of(kind)
+    if kind != TENANT:
+        return jobs_api
+    try:
+        jobs_api.list_ahead()
+    except TenantApiGone:
+        warn('The tenant backup API is gone (retired 2026-01-22); using the Flex API.')
+        return jobs_of(FLEX)
+    return jobs_api
+
+
 class RestoreJobs:
     """List, start (without duplicates), wait for and cancel the restore jobs of one source cluster."""
 
@@ -195,9 +212,17 @@ class RestoreJobs:
         self.wait_timeout = wait_timeout
         self.warn = warn
         self.deadline = time.monotonic() + float(wait_timeout)
+        self._unread: list[dict[str, t.Any]] | None = None  # a list already fetched (to pick the API) and not yet handed out
+
+    def list_ahead(self) -> None:
+        """List now (to learn whether the API answers) and hand that list out at the next list_jobs."""
+        self._unread = self.list_jobs()
 
     def list_jobs(self) -> list[dict[str, t.Any]]:
         """Every job of the source cluster, newest first. On a tenant source whose API is gone: TenantApiGone."""
+        if self._unread is not None:
+            jobs, self._unread = self._unread, None
+            return jobs
         try:
             return newest_jobs(self.client.list_all(t.cast(str, self.where.jobs), resource=self.where.resource))
         except AtlasApiError as err:

@@ -271,12 +271,12 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._archive impo
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import (
     FLEX, NO_BACKUP, SHARDED, TENANT, ClusterInfo, Endpoints, get_cluster,
 )
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import TaskError, TenantApiGone
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import TaskError
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._module import AnsibleFiles, AtlasModule, wait_argument_spec
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import COMPLETED, expires_time, status_of
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._restore_jobs import (
     AUTOMATED, DOWNLOAD, FINISHED, POINT_IN_TIME, RestoreJobs, RestoreRequest, delivery_of, delivery_urls, job_view, needs_cancel,
-    restore_status, satisfies, target_of,
+    restore_jobs_of, restore_status, satisfies, target_of,
 )
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshots import get_snapshot
 
@@ -500,23 +500,10 @@ def ensure_absent(atlas: AtlasModule, jobs_api: RestoreJobs, result: dict) -> bo
 
 
 def restore_api(atlas: AtlasModule, source: ClusterInfo) -> RestoreJobs:
-    """The jobs API of the source: its own kind's, except a tenant (M2/M5) source whose API Atlas retired, which moves to
-    Flex (every M2/M5 cluster became a Flex cluster on 2026-01-22)."""
     if source.kind == NO_BACKUP:
         raise TaskError(f'Cluster {atlas.cluster_name} is a free {source.tier} cluster, which has no backups to restore.')
-
-    def jobs_of(kind: str) -> RestoreJobs:
-        return RestoreJobs(atlas.client, Endpoints(atlas.group_id, atlas.cluster_name, kind), wait=atlas.params['wait'],
+    return restore_jobs_of(atlas.client, atlas.group_id, atlas.cluster_name, source.kind, wait=atlas.params['wait'],
                            wait_timeout=atlas.params['wait_timeout'], warn=atlas.warn)
-
-    jobs_api = jobs_of(source.kind)
-    if source.kind == TENANT:
-        try:
-            jobs_api.list_jobs()
-        except TenantApiGone:
-            atlas.warn('The tenant backup API is gone (retired 2026-01-22); using the Flex API.')
-            jobs_api = jobs_of(FLEX)
-    return jobs_api
 
 
 def run(atlas: AtlasModule) -> None:

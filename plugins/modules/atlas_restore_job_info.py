@@ -126,19 +126,10 @@ restore_jobs:
       expired: false
 """
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import FLEX, NO_BACKUP, TENANT, Endpoints, get_cluster
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import TaskError, TenantApiGone
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import NO_BACKUP, get_cluster
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import TaskError
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._module import AtlasModule
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._restore_jobs import RestoreJobs, job_view
-
-
-def read_jobs(atlas: AtlasModule, kind: str) -> list[dict]:
-    jobs_api = RestoreJobs(atlas.client, Endpoints(atlas.group_id, atlas.cluster_name, kind), wait=False, wait_timeout=0, warn=atlas.warn)
-    job_id = atlas.params['restore_job_id']
-    if job_id:
-        job = jobs_api.read(job_id)
-        return [dict(job, id=job.get('id') or job_id)] if job is not None else []
-    return jobs_api.list_jobs()
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._restore_jobs import job_view, restore_jobs_of
 
 
 def run(atlas: AtlasModule) -> None:
@@ -146,13 +137,13 @@ def run(atlas: AtlasModule) -> None:
     cluster = get_cluster(atlas.client, atlas.group_id, atlas.cluster_name)
     if cluster.kind == NO_BACKUP:
         raise TaskError(f'Cluster {atlas.cluster_name} is a free {cluster.tier} cluster, which has no backups and no restore jobs.')
-    try:
-        jobs = read_jobs(atlas, cluster.kind)
-    except TenantApiGone:
-        if cluster.kind != TENANT:
-            raise
-        atlas.warn('The tenant backup API is gone (retired 2026-01-22); reading the jobs through the Flex API.')
-        jobs = read_jobs(atlas, FLEX)
+    jobs_api = restore_jobs_of(atlas.client, atlas.group_id, atlas.cluster_name, cluster.kind, wait=False, wait_timeout=0, warn=atlas.warn)
+    job_id = atlas.params['restore_job_id']
+    if job_id:
+        job = jobs_api.read(job_id)
+        jobs = [dict(job, id=job.get('id') or job_id)] if job is not None else []
+    else:
+        jobs = jobs_api.list_jobs()
     atlas.exit(changed=False, cluster_kind=cluster.kind, restore_jobs=[job_view(job, atlas.params['include_links']) for job in jobs])
 
 
