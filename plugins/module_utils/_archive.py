@@ -49,7 +49,12 @@ def sha256_of(path: str) -> str:
 
 
 class DownloadFailed(Exception):
-    """The archive could not be fetched or verified; dest was left as it was."""
+    """The archive could not be fetched or verified; dest was left as it was. link_refused: the download host refused the
+    link itself (HTTP 403: used, expired or revoked), so only a new link can help."""
+
+    def __init__(self, reason: str, link_refused: bool = False) -> None:
+        super().__init__(reason)
+        self.link_refused = link_refused
 
 
 class Terminated(Exception):
@@ -169,7 +174,7 @@ def fetch_archive(client: AtlasClient, url: str, dest: str, validate: bool, link
             raise DownloadFailed(check.error)
     except AtlasApiError as err:
         _remove(temp)
-        raise DownloadFailed(_describe_download_error(err)) from None
+        raise DownloadFailed(_describe_download_error(err), link_refused=err.error_code == 'DOWNLOAD_HTTP_403') from None
     except (OSError, WriteFailed) as exc:
         _remove(temp)
         error = exc.error if isinstance(exc, WriteFailed) else exc

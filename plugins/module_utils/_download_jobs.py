@@ -16,14 +16,11 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client impor
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import TENANT, Endpoints
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, TenantApiGone, is_missing, is_sunset
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import (
-    COMPLETED, FAILED, UNFINISHED, expires_of, expires_time, newest, newest_first, status_of,
+    COMPLETED, FAILED, UNFINISHED, expires_of, newest, newest_first, status_of,
 )
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._waiter import wait_or_raise
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._writes import post_without_duplicates
-
-# A link must stay valid at least this long to be handed out again (a 1 GiB download takes minutes).
-REUSE_MARGIN = datetime.timedelta(minutes=10)
-
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._jobs import LINK_MARGIN, link_valid
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._waiter import Deadline, wait_or_raise
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._writes import PostPlan, post_without_duplicates
 
 class DownloadApi:
     """One download API (tenant or flex) of one cluster: its Endpoints, and the tenant sunset raised as TenantApiGone."""
@@ -63,12 +60,6 @@ def newest_completed(snapshots: list[dict[str, t.Any]]) -> dict[str, t.Any] | No
     return newest(snap for snap in snapshots if status_of(snap) == COMPLETED and snap.get('id'))
 
 
-def link_valid(job: dict[str, t.Any], now: datetime.datetime) -> bool:
-    """The job's link stays valid for at least REUSE_MARGIN more (Atlas's clock); an unreadable expiry never does."""
-    expires = expires_time(job)
-    return expires is not None and expires - now >= REUSE_MARGIN
-
-
 def usable_job(job: dict[str, t.Any], snapshot_id: str, now: datetime.datetime) -> bool:
     """A download job of this snapshot that is still being made, or completed with a link valid long enough."""
     if not job.get('id') or job.get('snapshotId') != snapshot_id or job.get('deliveryType', 'DOWNLOAD') != 'DOWNLOAD':
@@ -92,11 +83,11 @@ def job_ready(job: dict[str, t.Any]) -> bool:
 class DownloadJobs:
     """Find, request and wait for a download job on one API; wait_timeout is the task's, warn tells the user."""
 
-    def __init__(self, client: AtlasClient, api: DownloadApi, *, wait_timeout: int, warn: t.Callable[[str], None]) -> None:
+    def __init__(self, client: AtlasClient, api: DownloadApi, *, deadline: Deadline, warn: t.Callable[[str], None]) -> None:
         self.client = client
         self.api = api
         self.where = api.where
-        self.wait_timeout = wait_timeout
+        self.deadline = deadline
         self.warn = warn
 
     def snapshot(self, snapshot_id: str | None) -> dict[str, t.Any]:
@@ -129,8 +120,9 @@ class DownloadJobs:
                 raise err
             return self._adopt_concurrent(snapshot_id, err)
 
-        return post_without_duplicates(self.client, 'download job', lambda: self.api.post(t.cast(str, self.where.download), {'snapshotId': snapshot_id}),
-                                       lambda: self._adopt(snapshot_id, known_ids), refused, cluster_name=self.where.cluster_name, warn=self.warn)
+        plan = PostPlan('download job', lambda: self.api.post(t.cast(str, self.where.download), {'snapshotId': snapshot_id}),
+                        lambda: self._adopt(snapshot_id, known_ids), refused, self.where.cluster_name)
+        return post_without_duplicates(self.client, plan, deadline=self.deadline, warn=self.warn)
 
     def _adopt(self, snapshot_id: str, known_ids: set[str]) -> dict[str, t.Any] | None:
         """The newest job for this snapshot that was not there before our request and has not failed."""
@@ -148,7 +140,7 @@ class DownloadJobs:
                 return job
         raise TaskError(f'Atlas refused a new download of snapshot {snapshot_id} because another one is under way '
                         f'({err.error_code}), but no job for it is in flight or has a link valid for at least '
-                        f'{int(REUSE_MARGIN.total_seconds() // 60)} more minutes. Run again in a few minutes.', error_code=err.error_code)
+                        f'{int(LINK_MARGIN.total_seconds() // 60)} more minutes. Run again in a few minutes.', error_code=err.error_code)
 
     def wait(self, job: dict[str, t.Any]) -> dict[str, t.Any]:
         """Poll the job until COMPLETED with a link (or FAILED); fail the task on FAILED or timeout."""
@@ -156,7 +148,7 @@ class DownloadJobs:
         if not job_ready(job):
             job = wait_or_raise(self.client, lambda: self.api.get(self.where.job(job_id)) or {}, job_ready,
                                 what=f'download job {job_id} of snapshot {job.get("snapshotId")}', first=job,
-                                timeout=float(self.wait_timeout), wait_timeout=self.wait_timeout, job_id=job_id)
+                                deadline=self.deadline, job_id=job_id)
         if status_of(job) == FAILED:
             raise TaskError(f'Download job {job_id} for snapshot {job.get("snapshotId")} of cluster {self.where.cluster_name} FAILED on Atlas; '
                             'run the task again to request a new one.', job_id=job_id)

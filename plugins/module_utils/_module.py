@@ -23,6 +23,7 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._auth import 
 )
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, AtlasClient
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, scrub, task_error
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._waiter import Deadline
 
 DEFAULT_BASE_URL = 'https://cloud.mongodb.com'
 ID_PATTERN = re.compile(r'^[a-f0-9]{24}$')
@@ -137,6 +138,11 @@ class AtlasModule:
             validate_certs=self.params['validate_certs'],
             ca_path=self.params['ca_path'],
         )
+        # The task's one time budget: every wait, conflict loop, settling re-list and fall-back of the task shares it, and
+        # so does the client's longest pause before a retry. Modules without wait_timeout have none.
+        wait_timeout = self.params.get('wait_timeout')
+        self.deadline = Deadline(wait_timeout if wait_timeout is not None else 0)
+        self.client.deadline = self.deadline.at if wait_timeout is not None else None
 
     def _auth(self) -> DigestAuth | ServiceAccountAuth | TokenAuth:
         """The auth of the method the task chose (task options first, then the environment); secrets read from the
@@ -161,9 +167,7 @@ class AtlasModule:
         if not p['group_id']:
             self.fail('group_id is required (or set MONGODB_ATLAS_PROJECT_ID)')
         self.check_id('group_id', p['group_id'])
-        if p['cluster_name'] is not None and not CLUSTER_NAME_PATTERN.match(p['cluster_name']):
-            self.fail(f"cluster_name {p['cluster_name']!r} is not a valid Atlas cluster name: use letters, digits and hyphens, "
-                      'starting with a letter or digit')
+        self.check_cluster_name('cluster_name', p['cluster_name'])
         if p['timeout'] < 1:
             self.fail(f"timeout must be at least 1 second, got {p['timeout']}")
         if p['retries'] < 0:
@@ -179,6 +183,11 @@ class AtlasModule:
             problem = check_ca_path(p['ca_path'])
             if problem:
                 self.fail(f'{problem}. Point ca_path at the PEM bundle of the CA that signed the Atlas (or proxy) certificate.')
+
+    def check_cluster_name(self, option: str, value: str | None) -> None:
+        """Fail unless value is a valid Atlas cluster name."""
+        if value is not None and not CLUSTER_NAME_PATTERN.match(value):
+            self.fail(f"{option} {value!r} is not a valid Atlas cluster name: use letters, digits and hyphens, starting with a letter or digit")
 
     def check_id(self, option: str, value: str | None) -> None:
         """Fail unless value is an Atlas id (24 lowercase hexadecimal characters)."""

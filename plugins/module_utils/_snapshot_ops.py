@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import datetime
-import time
 import typing as t
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
@@ -17,8 +16,8 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records impo
     COMPLETED, IN_PROGRESS, QUEUED, UNFINISHED, created_time, expires_time, newest_first, status_of,
 )
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshots import get_snapshot, list_snapshots, read_snapshot, young_enough
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._waiter import poll_intervals, wait_or_raise
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._writes import post_without_duplicates
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._waiter import POLL_FACTOR, POLL_INITIAL, POLL_MAX, Deadline, poll_intervals, wait_or_raise
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._writes import PostPlan, post_without_duplicates
 
 USABLE = (QUEUED, IN_PROGRESS, COMPLETED)
 DAY = 86400.0
@@ -84,14 +83,13 @@ class SnapshotOps:
     then for ours). warn reports what the task should tell the user without failing.
     """
 
-    def __init__(self, client: AtlasClient, where: Endpoints, *, wait: bool, wait_timeout: int, warn: t.Callable[[str], None]) -> None:
+    def __init__(self, client: AtlasClient, where: Endpoints, *, wait: bool, deadline: Deadline, warn: t.Callable[[str], None]) -> None:
         self.client = client
         self.where = where
         self.cluster_name = where.cluster_name
         self.wait = wait
-        self.wait_timeout = wait_timeout
+        self.deadline = deadline
         self.warn = warn
-        self.deadline = time.monotonic() + float(wait_timeout)
 
     def list_snapshots(self) -> list[dict[str, t.Any]]:
         return list_snapshots(self.client, self.where)
@@ -111,8 +109,7 @@ class SnapshotOps:
 
         try:
             return wait_or_raise(self.client, fetch, lambda snap: not is_unfinished(snap), what=f'snapshot {snapshot_id} of cluster '
-                                 f'{self.cluster_name} {why}', first=snapshot, timeout=max(self.deadline - time.monotonic(), 0.0),
-                                 wait_timeout=self.wait_timeout, snapshot_id=snapshot_id)
+                                 f'{self.cluster_name} {why}', first=snapshot, deadline=self.deadline, snapshot_id=snapshot_id)
         except AtlasApiError as err:
             raise self.where.failure(f'read snapshot {snapshot_id} of cluster {self.cluster_name}', err) from None
 
@@ -127,18 +124,27 @@ class SnapshotOps:
         if description is not None:
             body['description'] = description
         known_ids = {snap.get('id') for snap in known}
-        conflict_pauses = poll_intervals(1.0, 1.5, 30.0)
+        conflict_pauses = poll_intervals(POLL_INITIAL, POLL_FACTOR, POLL_MAX)
 
-        def refused(err: AtlasApiError) -> None:
+        def refused(err: AtlasApiError) -> dict[str, t.Any] | None:
             if err.error_code != 'UNFINISHED_ON_DEMAND_SNAPSHOT':
                 raise err
+            # A new on-demand snapshot with this description is ours (an earlier attempt whose answer was lost) or as good
+            # as ours: it is used, never marked as someone else's and followed by a second one.
+            ours = self._adopt_new(description, known_ids)
+            if ours is not None:
+                return ours
             self._wait_for_blocker(err, conflict_pauses)
+            ours = self._adopt_new(description, known_ids)
+            if ours is not None:
+                return ours
             known_ids.update(snap.get('id') for snap in self.list_snapshots())  # the blocker is not ours to adopt
+            return None
 
+        plan = PostPlan('snapshot', lambda: self.client.post(t.cast(str, self.where.take), body),
+                        lambda: self._adopt_new(description, known_ids), refused, self.cluster_name)
         try:
-            return post_without_duplicates(self.client, 'snapshot', lambda: self.client.post(t.cast(str, self.where.take), body),
-                                           lambda: self._adopt_new(description, known_ids), refused, cluster_name=self.cluster_name,
-                                           warn=self.warn)
+            return post_without_duplicates(self.client, plan, deadline=self.deadline, warn=self.warn)
         except AtlasApiError as err:
             raise self.where.failure(f'take a snapshot of cluster {self.cluster_name}', err) from None
 
@@ -166,14 +172,10 @@ class SnapshotOps:
             self.wait_until_finished(blockers[0], 'to finish before taking a new one')
             return
         # Atlas knows of a blocker its list does not show (yet, or any more): ask again on the waiter's schedule.
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0:
-            raise TaskError(f'Timed out (wait_timeout {self.wait_timeout} s) waiting to take a snapshot of cluster {cluster}: '
+        if not self.deadline.pause(next(pauses), self.client, err.reason()):
+            raise TaskError(f'Timed out (wait_timeout {self.deadline.seconds:g} s) waiting to take a snapshot of cluster {cluster}: '
                             f'Atlas kept answering that another on-demand snapshot is queued or in progress ({err.error_code}).',
                             error_code=err.error_code)
-        pause = min(next(pauses), remaining)
-        self.client.note_retry(err.reason(), pause)
-        time.sleep(pause)
 
     def set_retention(self, snapshot_id: str, days: int) -> dict[str, t.Any]:
         """PATCH the expiry; Atlas changes retention through the replica-set path for every cluster type."""

@@ -48,6 +48,44 @@ def poll_intervals(initial: float, factor: float, maximum: float) -> t.Iterator[
         interval = min(interval * factor, maximum)
 
 
+class Deadline:
+    """The task's one time budget (wait_timeout), made once by the module base and shared by every wait, conflict loop,
+    settling re-list and fall-back of the task, so that no part restarts the clock."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + float(seconds)
+
+    def remaining(self) -> float:
+        return max(self.at - time.monotonic(), 0.0)  # looked up at call time, so tests can drive the clock
+
+    def pause(self, interval: float, client: AtlasClient | None = None, reason: str | None = None) -> bool:
+        """Sleep interval (shortened to what is left); False, without sleeping, when no time is left. With client and
+        reason, the pause counts as a retry (reported in retries_used)."""
+        remaining = self.remaining()
+        if remaining <= 0:
+            return False
+        pause = min(interval, remaining)
+        if client is not None and reason is not None:
+            client.note_retry(reason, pause)
+        time.sleep(pause)
+        return True
+
+
+def settle(find: t.Callable[[], T | None], deadline: Deadline, seconds: float) -> T | None:
+    """find() now, then again on the waiter's schedule for up to `seconds` (within the deadline), until it finds
+    something: Atlas may list a new job or snapshot only some time after creating it (list lag)."""
+    until = time.monotonic() + seconds
+    intervals = poll_intervals(POLL_INITIAL, POLL_FACTOR, POLL_MAX)
+    while True:
+        found = find()
+        if found is not None:
+            return found
+        left = until - time.monotonic()
+        if left <= 0 or not deadline.pause(min(next(intervals), left)):
+            return None
+
+
 def wait_for(fetch: t.Callable[[], T], done: t.Callable[[T], bool], *, timeout: float, description: str,
              initial_interval: float = POLL_INITIAL, max_interval: float = POLL_MAX, factor: float = POLL_FACTOR,
              clock: t.Callable[[], float] = time.monotonic, sleep: t.Callable[[float], None] = time.sleep,
@@ -82,14 +120,17 @@ def wait_for(fetch: t.Callable[[], T], done: t.Callable[[T], bool], *, timeout: 
 
 
 def wait_or_raise(client: AtlasClient, fetch: t.Callable[[], dict[str, t.Any]], done: t.Callable[[dict[str, t.Any]], bool], *,
-                  what: str, first: dict[str, t.Any], timeout: float, wait_timeout: int, **result: t.Any) -> dict[str, t.Any]:
-    """wait_for, with the client counting transient polls as retries; at the deadline a TaskError that names `what`, the
-    wait_timeout option and the last status seen (from `first` when no poll answered), with result fields and last_status."""
+                  what: str, first: dict[str, t.Any], deadline: Deadline,
+                  describe: t.Callable[[dict[str, t.Any]], t.Any] = lambda doc: doc.get('status'), **result: t.Any) -> dict[str, t.Any]:
+    """wait_for within the task's deadline, with the client counting transient polls as retries; at the deadline a
+    TaskError that names `what`, the wait_timeout option and the last status seen (describe(doc): dedicated restore jobs
+    have no status field), with result fields and last_status."""
     try:
         # time is looked up at call time (not bound as wait_for's defaults are), so tests can drive the clock
-        return wait_for(fetch, done, timeout=timeout, description=what, on_transient=client.count_transient,
+        return wait_for(fetch, done, timeout=deadline.remaining(), description=what, on_transient=client.count_transient,
                         clock=time.monotonic, sleep=time.sleep)
     except WaitTimeout as exc:
         last = exc.last_value or first
-        raise TaskError(f'Timed out (wait_timeout {wait_timeout} s) waiting for {what}; its last status was {last.get("status")}.',
-                        last_status=last.get('status'), **result) from None
+        status = describe(last)
+        raise TaskError(f'Timed out (wait_timeout {deadline.seconds:g} s) waiting for {what}; its last status was {status}.',
+                        last_status=status, **result) from None

@@ -267,28 +267,14 @@ files:
 import os
 import typing as t
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._archive import Destination, DownloadFailed
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import (
-    FLEX, NO_BACKUP, SHARDED, TENANT, ClusterInfo, Endpoints, get_cluster,
-)
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._archive import Destination
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._archive_set import ArchiveSet, check_dest_directory
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import NO_BACKUP, get_cluster
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import TaskError
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._jobs import AUTOMATED, DOWNLOAD, POINT_IN_TIME
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._module import AnsibleFiles, AtlasModule, wait_argument_spec
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import COMPLETED, expires_time, status_of
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._restore_jobs import (
-    AUTOMATED, DOWNLOAD, FINISHED, POINT_IN_TIME, RestoreJobs, RestoreRequest, delivery_of, delivery_urls, job_view, needs_cancel,
-    restore_jobs_of, restore_status, satisfies, target_of,
-)
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshots import get_snapshot
-
-DAY = 86400
-
-
-def request_from(atlas: AtlasModule) -> RestoreRequest:
-    params = atlas.params
-    restores = params['delivery_type'] != DOWNLOAD
-    return RestoreRequest(params['delivery_type'], params['snapshot_id'], (params['target_group_id'] or atlas.group_id) if restores else None,
-                          params['target_cluster_name'] if restores else None, params['point_in_time_utc_seconds'],
-                          params['oplog_ts'], params['oplog_inc'])
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._restore_jobs import RestoreRequest, restore_jobs_of
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._restore_plan import RestoreOptions, RestorePlan, cancel
 
 
 def check_params(atlas: AtlasModule) -> None:
@@ -296,6 +282,7 @@ def check_params(atlas: AtlasModule) -> None:
     params = atlas.params
     for option in ('snapshot_id', 'target_group_id', 'restore_job_id'):
         atlas.check_id(option, params[option])
+    atlas.check_cluster_name('target_cluster_name', params['target_cluster_name'])
     delivery = params['delivery_type']
     if params['state'] == 'absent':
         if not (params['restore_job_id'] or params['snapshot_id']):
@@ -313,208 +300,42 @@ def check_params(atlas: AtlasModule) -> None:
         raise TaskError(f'max_age must be 0 or more, got {params["max_age"]}.')
 
 
-def check_source(atlas: AtlasModule, source: ClusterInfo, request: RestoreRequest) -> None:
-    name = atlas.cluster_name
-    if source.kind == NO_BACKUP:
-        raise TaskError(f'Cluster {name} is a free {source.tier} cluster, which has no backups to restore.')
-    if source.kind in (FLEX, TENANT) and request.delivery == DOWNLOAD:
-        raise TaskError(f'Cluster {name} is a {"Flex" if source.kind == FLEX else "shared-tier"} cluster: download its snapshots with '
-                        'mongodb_atlas.backup.atlas_tenant_download. delivery_type download is for dedicated (M10+) clusters.')
-    if source.kind in (FLEX, TENANT) and request.delivery == POINT_IN_TIME:
-        raise TaskError(f'Cluster {name} has no continuous cloud backup (a {"Flex" if source.kind == FLEX else "shared-tier"} cluster): '
-                        'point-in-time restores need a dedicated cluster with continuous backup. Use delivery_type automated.')
-    if request.delivery == POINT_IN_TIME and not source.pit_enabled:
-        raise TaskError(f'Cluster {name} does not have continuous cloud backup enabled, so it cannot be restored to a point in time. '
-                        'Enable it in the backup policy, or use delivery_type automated with a snapshot.')
-
-
-def check_snapshot(atlas: AtlasModule, where: Endpoints, snapshot_id: str) -> dict:
-    snapshot = get_snapshot(atlas.client, where, snapshot_id)
-    if snapshot is None:
-        raise TaskError(f'Snapshot {snapshot_id} does not exist in cluster {atlas.cluster_name} (SNAPSHOT_NOT_FOUND). Snapshots of other '
-                        'clusters cannot be restored from this one; list them with mongodb_atlas.backup.atlas_snapshot_info.')
-    if status_of(snapshot) != COMPLETED:
-        raise TaskError(f'Snapshot {snapshot_id} of cluster {atlas.cluster_name} is {snapshot.get("status")}, not completed; '
-                        'only completed snapshots can be restored. Run again once it has completed.')
-    return snapshot
-
-
-def check_not_source(atlas: AtlasModule, request: RestoreRequest) -> None:
-    if (request.target_group, request.target_name) == (atlas.group_id, atlas.cluster_name) and not atlas.params['allow_restore_to_source']:
-        raise TaskError(f'The target is the source cluster {atlas.cluster_name} itself: the restore would overwrite it with its own '
-                        'snapshot. Set allow_restore_to_source: true if that is what you mean.')
-
-
-def check_target(atlas: AtlasModule, source: ClusterInfo, request: RestoreRequest) -> ClusterInfo:
-    """The target exists and can take this restore."""
-    group, name = t.cast(str, request.target_group), t.cast(str, request.target_name)
-    target = get_cluster(atlas.client, group, name)
-    if target.kind in (NO_BACKUP, TENANT):
-        raise TaskError(f'Cluster {name} is a {target.tier} cluster, which cannot receive a restore. Restore into a dedicated '
-                        '(M10+) cluster.')
-    if target.kind == FLEX and source.kind not in (FLEX, TENANT):
-        raise TaskError(f'Cluster {name} is a Flex cluster; a dedicated cluster\'s snapshot can only go into a dedicated (M10+) cluster.')
-    if (source.kind == SHARDED) != (target.kind == SHARDED) or (source.kind == SHARDED and source.shards != target.shards):
-        raise TaskError(f'Cluster {name} cannot receive a snapshot of {atlas.cluster_name}: a sharded cluster restores only into a sharded '
-                        f'cluster with as many shards ({source.shards or 0} here, {target.shards or 0} there), and a replica set '
-                        'only into a replica set.')
-    return target
-
-
-def check_restore_point(atlas: AtlasModule, where: Endpoints, request: RestoreRequest) -> None:
-    """The moment lies inside the source's restore window (on Atlas's clock)."""
-    schedule = atlas.client.get(t.cast(str, where.schedule)) or {}
-    days = schedule.get('restoreWindowDays')
-    moment = request.pit_seconds if request.pit_seconds is not None else request.oplog_ts
-    now = atlas.client.now().timestamp()
-    if moment is not None and isinstance(days, (int, float)) and not now - days * DAY <= moment <= now:
-        raise TaskError(f'The restore point {moment} is outside the restore window of cluster {atlas.cluster_name}: continuous backup '
-                        f'keeps the last {days:g} days, up to now.')
-
-
-def busy_target(jobs: list[dict], request: RestoreRequest) -> dict | None:
-    """Another restore into the same target that has not finished (only this source's jobs are visible here)."""
-    for job in jobs:
-        if delivery_of(job) != DOWNLOAD and target_of(job) == (request.target_group, request.target_name) and \
-                restore_status(job) not in FINISHED:
-            return job
-    return None
-
-
-def diff_of(atlas: AtlasModule, request: RestoreRequest) -> dict:
-    if request.delivery == DOWNLOAD:
-        return {'before': {}, 'after': {'download': f'snapshot {request.snapshot_id} of {atlas.cluster_name}'}}
-    what = f'snapshot {request.snapshot_id}' if request.snapshot_id else f'the state at {request.pit_seconds or request.oplog_ts}'
-    return {'before': {'target': f'{request.target_group}/{request.target_name}', 'data': 'its current data'},
-            'after': {'target': f'{request.target_group}/{request.target_name}',
-                      'data': f'{what} of cluster {atlas.cluster_name} ({request.delivery}); every current document is lost'}}
-
-
-def ensure_present(atlas: AtlasModule, source: ClusterInfo, jobs_api: RestoreJobs, result: dict) -> bool:
-    """Find a job that already does what is asked (a re-run costs the cluster read and one list), else check what Atlas
-    would refuse and start one; wait, and fetch the archives into dest."""
-    request = request_from(atlas)
-    check_source(atlas, source, request)
-    if request.delivery != DOWNLOAD:
-        check_not_source(atlas, request)
-    destination = Destination(atlas.params['dest'], AnsibleFiles(atlas.module)) if atlas.params['dest'] else None
-    if destination is not None:
-        warning = destination.check_directory(atlas.check_mode)
-        if warning:
-            atlas.warn(warning)
-        kept = kept_archives(atlas, destination)
-        if kept:
-            result.update(restore_job={}, files=kept, msg='the archives are in dest; set force: true to download again')
-            return any(item['changed'] for item in kept)
-    jobs = jobs_api.list_jobs()
-    found = next((job for job in jobs if satisfies(job, request, atlas.client.now(), atlas.params['max_age'])), None)
-    if atlas.module._diff:
-        result['diff'] = diff_of(atlas, request) if found is None else {'before': {}, 'after': {}}
-    changed = found is None
-    if found is None:
-        found = start_restore(atlas, source, jobs_api, request, jobs)
-        if found is None:  # check mode: everything checked, nothing started
-            result['restore_job'] = {}
-            return True
-    if atlas.params['wait']:
-        found = jobs_api.wait_until_finished(found)
-    result['restore_job'] = job_view(found, with_links=destination is None)
-    if destination is not None:
-        result['files'] = save_archives(atlas, destination, found)
-        changed = changed or any(item['changed'] for item in result['files'])
-    return changed
-
-
-def start_restore(atlas: AtlasModule, source: ClusterInfo, jobs_api: RestoreJobs, request: RestoreRequest, jobs: list[dict]) -> dict | None:
-    """Check what only Atlas knows (the target, the restore window, in check mode the snapshot), wait for or refuse a
-    restore still running into the target, then start the job (None in check mode)."""
-    if request.delivery != DOWNLOAD:
-        check_target(atlas, source, request)
-    if request.delivery == POINT_IN_TIME:
-        check_restore_point(atlas, jobs_api.where, request)
-    if atlas.check_mode:
-        if request.snapshot_id:
-            check_snapshot(atlas, jobs_api.where, request.snapshot_id)  # a real run learns it from Atlas's refusal
-        return None
-    blocker = busy_target(jobs, request) if request.delivery != DOWNLOAD else None
-    if blocker is not None:
-        if not atlas.params['wait']:
-            raise TaskError(f'Cannot restore into cluster {request.target_name}: restore job {blocker["id"]} (snapshot '
-                            f'{blocker.get("snapshotId")}) is still restoring into it. Nothing was started. Run again once it has '
-                            'finished, or set wait: true to wait for it.', blocking_job_id=blocker['id'])
-        jobs_api.wait_until_finished(blocker, accept_failure=True)  # a blocker that failed frees the target all the same
-    return jobs_api.start(request, {job['id'] for job in jobs})
-
-
-def archive_path(atlas: AtlasModule, destination: Destination, snapshot_id: str | None, part: str) -> str:
-    return os.path.join(destination.dest, f'{atlas.cluster_name}-{snapshot_id}-{part}.tar.gz')
-
-
-def kept_archives(atlas: AtlasModule, destination: Destination) -> list[dict]:
-    """Without force, archives of this snapshot already in dest: left alone (only their attributes follow the task)."""
-    if atlas.params['force'] or not os.path.isdir(destination.dest):
-        return []
-    prefix = os.path.basename(archive_path(atlas, destination, atlas.params['snapshot_id'], ''))[:-len('.tar.gz')]
-    kept = []
-    for name in sorted(os.listdir(destination.dest)):
-        if name.startswith(prefix) and name.endswith('.tar.gz'):
-            path = os.path.join(destination.dest, name)
-            existing = t.cast(dict, Destination(path, destination.files).existing(None, False))
-            kept.append({'path': path, 'size': existing['size'], 'sha256': existing['checksum'], 'changed': existing['changed']})
-    return kept
-
-
-def save_archives(atlas: AtlasModule, destination: Destination, job: dict) -> list[dict]:
-    """Every archive of the job into dest under a stable name; files already there are kept unless force."""
-    files = []
-    for part in delivery_urls(job):
-        path = archive_path(atlas, destination, job.get('snapshotId'), part['name'])
-        try:
-            saved = destination.save(atlas.client, part['url'], path, atlas.params['validate_archive'], expires_time(job))
-        except DownloadFailed as failure:
-            raise TaskError(f'Failed to download {part["name"]} of snapshot {job.get("snapshotId")} of cluster {atlas.cluster_name} '
-                            f'(restore job {job["id"]}): {failure}. {path} was left as it was. Atlas download links are one-time links: '
-                            'cancel the job (state: absent) and run the task again to get new ones.', job_id=job['id']) from None
-        files.append({'path': path, 'size': saved['size'], 'sha256': saved['checksum'], 'changed': True})
-    return files
-
-
-def ensure_absent(atlas: AtlasModule, jobs_api: RestoreJobs, result: dict) -> bool:
-    """Cancel the download job named, or the live download jobs of the snapshot; a finished job needs nothing."""
-    params = atlas.params
-    if params['restore_job_id']:
-        job = jobs_api.read(params['restore_job_id'])
-        if job is None:
-            raise TaskError(f'Restore job {params["restore_job_id"]} does not exist in cluster {atlas.cluster_name} (RESTORE_JOB_NOT_FOUND).')
-        candidates = [dict(job, id=job.get('id') or params['restore_job_id'])]
+def check_dest(atlas: AtlasModule, files: AnsibleFiles) -> None:
+    """dest is an existing, writable directory and the file attributes work there, before Atlas is asked anything."""
+    warning = check_dest_directory(atlas.params['dest'], atlas.check_mode)
+    if warning:
+        atlas.warn(warning)
     else:
-        candidates = [job for job in jobs_api.list_jobs() if job.get('snapshotId') == params['snapshot_id'] and delivery_of(job) == DOWNLOAD]
-    doomed = [job for job in candidates if needs_cancel(job)]
-    for job in doomed:
-        jobs_api.check_cancellable(job)  # a running restore is refused, in check mode too, before any write
-    if not atlas.check_mode:
-        for job in doomed:
-            jobs_api.cancel(job)
-    result['restore_jobs'] = [job_view(job, with_links=False) for job in doomed]
-    return bool(doomed)
+        Destination(os.path.join(atlas.params['dest'], ''), files).probe_attributes(files.requested)
 
 
-def restore_api(atlas: AtlasModule, source: ClusterInfo) -> RestoreJobs:
-    if source.kind == NO_BACKUP:
-        raise TaskError(f'Cluster {atlas.cluster_name} is a free {source.tier} cluster, which has no backups to restore.')
-    return restore_jobs_of(atlas.client, atlas.group_id, atlas.cluster_name, source.kind, wait=atlas.params['wait'],
-                           wait_timeout=atlas.params['wait_timeout'], warn=atlas.warn)
+def options(atlas: AtlasModule) -> RestoreOptions:
+    params = atlas.params
+    restores = params['delivery_type'] != DOWNLOAD
+    request = RestoreRequest(params['delivery_type'], params['snapshot_id'], (params['target_group_id'] or atlas.group_id) if restores else None,
+                             params['target_cluster_name'] if restores else None, params['point_in_time_utc_seconds'],
+                             params['oplog_ts'], params['oplog_inc'])
+    return RestoreOptions(atlas.group_id, atlas.cluster_name, request, params['allow_restore_to_source'], params['max_age'], params['wait'],
+                          params['force'], params['validate_archive'], atlas.check_mode, atlas.module._diff)
 
 
 def run(atlas: AtlasModule) -> None:
     check_params(atlas)
+    files = AnsibleFiles(atlas.module)
+    present = atlas.params['state'] == 'present'
+    if present and atlas.params['dest']:
+        check_dest(atlas, files)
     source = get_cluster(atlas.client, atlas.group_id, atlas.cluster_name)
-    jobs_api = restore_api(atlas, source)
-    result: dict[str, t.Any] = {}
-    if atlas.params['state'] == 'absent':
-        changed = ensure_absent(atlas, jobs_api, result)
-    else:
-        changed = ensure_present(atlas, source, jobs_api, result)
+    if source.kind == NO_BACKUP:
+        raise TaskError(f'Cluster {atlas.cluster_name} is a free {source.tier} cluster, which has no backups to restore.')
+    jobs_api = restore_jobs_of(atlas.client, atlas.group_id, atlas.cluster_name, source.kind, deadline=atlas.deadline, warn=atlas.warn)
+    if not present:
+        changed, jobs = cancel(jobs_api, atlas.params['restore_job_id'], atlas.params['snapshot_id'], atlas.check_mode)
+        atlas.exit(changed=changed, restore_jobs=jobs)
+    archives = None
+    if atlas.params['dest']:
+        archives = ArchiveSet(atlas.params['dest'], source.name or atlas.cluster_name, t.cast(str, atlas.params['snapshot_id']), files)
+    changed, result = RestorePlan(atlas.client, source, jobs_api, options(atlas), archives, atlas.warn).ensure_present()
     atlas.exit(changed=changed, **result)
 
 

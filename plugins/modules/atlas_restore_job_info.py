@@ -128,8 +128,9 @@ restore_jobs:
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import NO_BACKUP, get_cluster
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import TaskError
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._jobs import job_view
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._module import AtlasModule
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._restore_jobs import job_view, restore_jobs_of
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._restore_jobs import restore_jobs_of
 
 
 def run(atlas: AtlasModule) -> None:
@@ -137,7 +138,7 @@ def run(atlas: AtlasModule) -> None:
     cluster = get_cluster(atlas.client, atlas.group_id, atlas.cluster_name)
     if cluster.kind == NO_BACKUP:
         raise TaskError(f'Cluster {atlas.cluster_name} is a free {cluster.tier} cluster, which has no backups and no restore jobs.')
-    jobs_api = restore_jobs_of(atlas.client, atlas.group_id, atlas.cluster_name, cluster.kind, wait=False, wait_timeout=0, warn=atlas.warn)
+    jobs_api = restore_jobs_of(atlas.client, atlas.group_id, atlas.cluster_name, cluster.kind, deadline=atlas.deadline, warn=atlas.warn)
     job_id = atlas.params['restore_job_id']
     if job_id:
         job = jobs_api.read(job_id)

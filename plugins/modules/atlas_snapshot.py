@@ -315,7 +315,7 @@ def run(atlas: AtlasModule) -> None:
     cluster = get_cluster(atlas.client, atlas.group_id, atlas.cluster_name)
     check_on_demand_capable(atlas.cluster_name, cluster.kind, cluster.tier)
     ops = SnapshotOps(atlas.client, Endpoints(atlas.group_id, atlas.cluster_name, cluster.kind), wait=atlas.params['wait'],
-                      wait_timeout=atlas.params['wait_timeout'], warn=atlas.warn)
+                      deadline=atlas.deadline, warn=atlas.warn)
     result: dict[str, t.Any] = {}
     if atlas.params['state'] == 'absent':
         changed, deleted = ensure_absent(atlas, ops)

@@ -264,7 +264,7 @@ def obtain_job(atlas: AtlasModule, which: str, destination: Destination | None) 
 
 def run_on(atlas: AtlasModule, which: str, destination: Destination | None) -> Obtained:
     api = DownloadApi(atlas.client, Endpoints(atlas.group_id, atlas.cluster_name, which))
-    jobs = DownloadJobs(atlas.client, api, wait_timeout=atlas.params['wait_timeout'], warn=atlas.warn)
+    jobs = DownloadJobs(atlas.client, api, deadline=atlas.deadline, warn=atlas.warn)
     try:
         snapshot = jobs.snapshot(atlas.params['snapshot_id'])
         existing = destination.existing(snapshot['id'], atlas.params['force']) if destination else None

@@ -51,10 +51,10 @@ def test_module_utils_raise_and_only_main_ends_the_task():
 LAYERS = {
     '_errors': 0, '_time': 0,
     '_auth': 1, '_client': 1, '_records': 1,
-    '_transfer': 2, '_cluster': 2, '_waiter': 2, '_writes': 2,
-    '_snapshots': 3, '_archive': 3, '_download_jobs': 3, '_restore_jobs': 3,
-    '_snapshot_ops': 4,
-    '_module': 5,
+    '_transfer': 2, '_cluster': 2, '_waiter': 2, '_jobs': 2,
+    '_writes': 3, '_snapshots': 3, '_archive': 3,
+    '_download_jobs': 4, '_restore_jobs': 4, '_archive_set': 4, '_snapshot_ops': 4,
+    '_restore_plan': 5, '_module': 5,
 }
 
 

@@ -10,9 +10,8 @@ import datetime
 import pytest
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import FLEX, REPLICA_SET
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._restore_jobs import (
-    RestoreRequest, delivery_urls, job_view, needs_cancel, newest_jobs, restore_status, satisfies,
-)
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._jobs import Part, job_status, job_view, needs_cancel, newest_jobs, parts_of
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._restore_jobs import RestoreRequest, busy_target, matches, satisfies
 
 NOW = datetime.datetime(2026, 11, 28, 12, 0, tzinfo=datetime.timezone.utc)
 G = '5f1a2b3c4d5e6f7a8b9c0d1e'
@@ -47,7 +46,7 @@ def download(**fields):
     ({'id': 'f', 'deliveryType': 'RESTORE', 'status': 'PENDING'}, 'queued'),
 ])
 def test_status_is_derived_like_atlas_cli_does(job, status):
-    assert restore_status(job) == status
+    assert job_status(job) == status
 
 
 @pytest.mark.parametrize('job, request_, max_age, ok', [
@@ -64,7 +63,7 @@ def test_status_is_derived_like_atlas_cli_does(job, status):
     (dedicated(), DOWN, None, False),                                                      # another delivery type
 ])
 def test_which_job_satisfies_a_request(job, request_, max_age, ok):
-    assert satisfies(job, request_, NOW, max_age) is ok
+    assert satisfies(job, request_, NOW, max_age, fetch=True) is ok
 
 
 def test_request_bodies_per_api():
@@ -85,11 +84,14 @@ def test_views_hide_links_unless_asked_and_normalize():
     assert shown['delivery_url'] == ['https://x/a.tar.gz?sig=secret']
 
 
-def test_delivery_urls_one_per_replica_set():
+def test_parts_one_per_replica_set():
     sharded = download(components=[{'replicaSetName': 'shard-0', 'downloadUrl': 'a'}, {'replicaSetName': 'config', 'downloadUrl': 'b'}],
                        deliveryUrl=['a', 'b'])
-    assert delivery_urls(sharded) == [{'name': 'shard-0', 'url': 'a'}, {'name': 'config', 'url': 'b'}]
-    assert delivery_urls(download(deliveryUrl=['a'])) == [{'name': 'restore', 'url': 'a'}]
+    assert parts_of(sharded) == [Part('shard-0', 'a'), Part('config', 'b')]
+    assert parts_of(download(deliveryUrl=['a'])) == [Part('', 'a')]
+    # links only in deliveryUrl, one per component: paired in order
+    assert parts_of(download(components=[{'replicaSetName': 's0'}, {'replicaSetName': 'c'}], deliveryUrl=['a', 'b'])) == [
+        Part('s0', 'a'), Part('c', 'b')]
 
 
 def test_newest_first_by_request_time_else_by_id():
@@ -104,3 +106,49 @@ def test_newest_first_by_request_time_else_by_id():
 ])
 def test_what_still_needs_cancelling(job, live):
     assert needs_cancel(job) is live
+
+
+# --------------------------------------------------------------------------------------------- 0.4.0: integrity
+def test_a_sharded_job_is_ready_only_when_every_component_has_its_link():
+    half = download(components=[{'replicaSetName': 'shard-0', 'downloadUrl': 'a'}, {'replicaSetName': 'config', 'downloadUrl': None}],
+                    deliveryUrl=['a'])
+    assert job_status(half) == 'inProgress'  # 0.3.0 called this completed and fetched one archive of two
+    assert satisfies(half, DOWN, NOW, None, fetch=True) is True  # still being built: wait for it, never a second job
+    spent = dict(half, expiresAt='2026-11-28T13:00:00Z')  # built (expiresAt given), and one link already used
+    assert job_status(spent) == 'completed'
+    assert satisfies(spent, DOWN, NOW, None, fetch=True) is False  # cannot be fetched whole: a new job is needed
+    assert satisfies(spent, DOWN, NOW, None, fetch=False) is True  # without dest, the job is what was asked for
+
+
+def test_target_names_compare_as_atlas_compares_them():
+    assert matches(dedicated(targetClusterName='staging0', targetGroupId=G.upper()), AUTO)  # 0.3.0: a second restore
+    assert not matches(dedicated(targetClusterName='Staging1'), AUTO)
+
+
+PIT = RestoreRequest('point_in_time', None, G, 'Staging0', pit_seconds=1764300000)
+
+
+def legacy_pit(**fields):
+    """A point-in-time job as the legacy reference answers it: no target, no snapshot id."""
+    job = {'id': '6a0000000000000000000009', 'deliveryType': 'pointInTime', 'pointInTimeUTCSeconds': 1764300000, 'cancelled': False,
+           'failed': False, 'expired': False, 'deliveryUrl': []}
+    job.update(fields)
+    return job
+
+
+def test_point_in_time_jobs_without_target_fields_match_by_restore_point():
+    assert matches(legacy_pit(), PIT)  # 0.3.0: no match, so a re-run started a second restore
+    assert not matches(legacy_pit(pointInTimeUTCSeconds=1764300001), PIT)
+    assert matches(legacy_pit(pointInTimeUTCSeconds=None, desiredTimestamp={'time': 1764300000, 'increment': None}), PIT)
+    oplog = RestoreRequest('point_in_time', None, G, 'Staging0', oplog_ts=1764300000, oplog_inc=3)
+    assert matches(legacy_pit(pointInTimeUTCSeconds=None, oplogTs=1764300000, oplogInc=3), oplog)
+    assert satisfies(legacy_pit(), PIT, NOW, None, fetch=False)
+    with_snapshot = PIT._replace(snapshot_id=SNAP)
+    assert matches(legacy_pit(), with_snapshot)  # the legacy answer leaves snapshotId out too
+
+
+def test_a_running_restore_whose_target_atlas_does_not_name_blocks_every_target():
+    assert busy_target([legacy_pit()], AUTO)['id'] == '6a0000000000000000000009'  # 0.3.0: not seen as a blocker
+    assert busy_target([legacy_pit(finishedAt='2026-11-28T11:00:00Z')], AUTO) is None
+    assert busy_target([dedicated(targetClusterName='Other0')], AUTO) is None
+    assert busy_target([dedicated(targetClusterName='STAGING0')], AUTO) is not None

@@ -37,7 +37,7 @@ class FakeClock:
     def __init__(self, monkeypatch):
         self.now = 1000.0
         self.sleeps = []
-        for module in (_snapshot_ops, _waiter):
+        for module in (_waiter,):
             monkeypatch.setattr(module.time, 'monotonic', lambda: self.now)
             monkeypatch.setattr(module.time, 'sleep', self.sleep)
 
@@ -86,8 +86,11 @@ def test_conflict_with_wait_asks_again_on_the_waiter_schedule_until_wait_timeout
     clock = conflict_without_a_listed_blocker(monkeypatch)
     result = run_module(atlas_snapshot.main, args(wait=True, wait_timeout=10))
     assert result['failed'] is True and 'Timed out' in result['msg'] and 'UNFINISHED_ON_DEMAND_SNAPSHOT' in result['msg']
-    assert clock.sleeps == [1.0, 1.5, 2.25, 3.375, 1.875]  # backoff, cut at the deadline: not a POST a second
-    assert len(calls('POST')) == 6
+    # the waiter's one schedule (1 s, +10 % a poll), cut at the task's one deadline: not a POST a second
+    expected = [1.0, 1.1, 1.21, 1.331, 1.4641, 1.61051, 1.771561]
+    expected.append(10 - sum(expected))
+    assert clock.sleeps == pytest.approx(expected, abs=1e-3)
+    assert len(calls('POST')) == 9
 
 
 # ---------------------------------------------------------------- item 11: changed once Atlas was written to
