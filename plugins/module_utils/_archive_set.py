@@ -165,6 +165,7 @@ class ArchiveSet:
             os.fsync(out.fileno())
         self.files.apply_attributes(temp, ARCHIVE_MODE)
         self.files.move(temp, self.manifest_path)
+        self.files.apply_attributes(self.manifest_path, ARCHIVE_MODE)  # a move may give it the umask's mode
 
     # ----------------------------------------------------------------------------------------------- fetching
     def fetch(self, client: AtlasClient, job: dict[str, t.Any], *, validate: bool, force: bool) -> list[dict[str, t.Any]]:

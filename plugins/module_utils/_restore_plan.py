@@ -139,15 +139,16 @@ class RestorePlan:
         jobs = self.jobs.list_jobs()
         now = self.client.now()
         fetching = self.archives is not None
-        found = None if self.opts.force and self.request.delivery == DOWNLOAD else next(
-            (job for job in jobs if satisfies(job, self.request, now, self.opts.max_age, fetching)), None)
+        candidate = next((job for job in jobs if satisfies(job, self.request, now, self.opts.max_age, fetching)), None)
+        renew = self.opts.force and self.request.delivery == DOWNLOAD  # force: Atlas prepares a new download (fresh links)
+        found = None if renew else candidate
         if self.opts.diff:
             result['diff'] = self.diff(found)
         if self.opts.check_mode:
             return self._predict(found, jobs, result)
         created = found is None
         if found is None:
-            found = self._start(jobs)
+            found = self._start(jobs, replaces=candidate if renew else None)
         if self.opts.wait:
             found = self.jobs.wait_until_finished(found)
         result['restore_job'] = job_view(found, with_links=self.archives is None)
