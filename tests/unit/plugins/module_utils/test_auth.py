@@ -116,7 +116,7 @@ def test_one_token_for_many_calls_sent_as_bearer_with_basic_on_the_token_request
 
 @responses.activate
 def test_no_token_is_fetched_before_the_first_call():
-    client = sa_client()
+    sa_client()
     assert len(responses.calls) == 0
 
 
