@@ -77,7 +77,7 @@ def fetch_token(client: t.Any, client_id: str, secret: str) -> dict[str, t.Any]:
         if not error.transient:
             raise error
         if attempt >= client.retries:
-            tries = f'gave up after {attempt + 1} attempts ({attempt} retries)' if attempt else 'not retried: retries is 0'
+            tries = f'gave up after {attempt + 1} attempts ({attempt} {"retry" if attempt == 1 else "retries"})' if attempt else 'not retried: retries is 0'
             raise error.rebuilt(detail=f'{error.detail} ({tries})')
         client.pause_before_retry(error.reason(), attempt, error.retry_after)
         attempt += 1
@@ -126,12 +126,13 @@ def rate_limited_detail(detail: str, retry_after: float | None) -> str:
     quoted = f' ("{detail.rstrip(".")}.")' if detail else ''
     if limit:
         minutes = 'minute' if limit.group(2) == '1' else f'{limit.group(2)} minutes'
-        allows = f'Atlas allows {limit.group(1)} token requests every {minutes} for this service account{quoted}'
+        requests = 'token request' if limit.group(1) == '1' else 'token requests'
+        allows = f'Atlas allows {limit.group(1)} {requests} every {minutes} for this service account{quoted}'
         later = f'after {minutes}'
     else:
         allows = f'Atlas limits how many tokens this service account may request a minute{quoted}'
         later = 'after a minute'
-    when = f'it asked to wait {retry_after:.0f} s (Retry-After)' if retry_after is not None else f'try again {later}'
+    when = f'it asked to wait {retry_after:.0f} s before the next (Retry-After)' if retry_after is not None else f'try again {later}'
     return (f'the token endpoint refused another token: {allows}; {when}. The tasks of a job share one token through the '
             'token cache, so a job needs only one token request: the others came from other jobs or tools using this service '
             'account at the same time, or from tasks run with token_cache false or with a token cache that could not be used')
