@@ -289,3 +289,20 @@ def test_parallel_callers_fetch_one_token_between_them(tmp_path):
     for thread in threads:
         thread.join()
     assert got == ['tok-1'] * 10 and len(calls) == 1
+
+
+@responses.activate
+def test_a_failed_renewal_is_fetched_again_on_the_next_call_never_the_refused_token(tmp_path):
+    """A 401 drops the token; when fetching its replacement fails (the token endpoint's 503), the next call (a waiter's
+    next poll) fetches a token again instead of sending the refused one or taking it back from the cache."""
+    responses.post(TOKEN_URL, json=token_answer('old'))
+    responses.post(TOKEN_URL, status=503, json={'error': 'server_error', 'error_description': 'Unexpected error.'})
+    responses.post(TOKEN_URL, json=token_answer('new'))
+    responses.get(API, status=401, json={'error': 401, 'errorCode': 'UNAUTHORIZED', 'detail': 'revoked'})
+    responses.get(API, json={'results': []})
+    client = sa_client(tmp_path, retries=0)
+    with pytest.raises(AtlasApiError) as caught:
+        client.get(PATH)
+    assert caught.value.status == 503 and caught.value.transient
+    assert client.get(PATH) == {'results': []}
+    assert [call.request.headers['Authorization'] for call in responses.calls if call.request.url == API] == ['Bearer old', 'Bearer new']
