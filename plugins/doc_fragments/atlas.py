@@ -50,7 +50,8 @@ options:
     description:
       - Cache service-account access tokens in O(token_cache_dir) on the host that runs the module, so that the tasks
         and forks of a play share one token instead of asking Atlas for one each (Atlas allows a service account 100
-        active tokens, and about 50 token requests a minute).
+        active tokens, and 10 token requests a minute by the answer it gives when rate limiting, 50 by its
+        troubleshooting page).
       - V(false) fetches a token per task and writes nothing.
       - If not set, the environment variable E(MONGODB_ATLAS_TOKEN_CACHE) is used.
     type: bool
@@ -59,7 +60,9 @@ options:
   token_cache_dir:
     description:
       - Directory of the token cache. Created with mode C(0700); a directory that another user owns or that others can
-        enter is not used. Each file (mode C(0600)) holds one token and its expiry, keyed by O(api_base_url),
+        enter is not used. A cache that cannot be used (the directory cannot be created, the file cannot be locked or
+        written, for example on a read-only home or NFS without locks) costs one warning, and the task fetches a token
+        of its own. Each file (mode C(0600)) holds one token and its expiry, keyed by O(api_base_url),
         O(client_id) and a hash of O(client_secret), never the secret itself. A token is renewed when less than 10
         minutes of it remain, and a corrupt or foreign file is replaced, never trusted.
       - If not set, the environment variable E(MONGODB_ATLAS_TOKEN_CACHE_DIR) is used, else C(~/.ansible/cache/mongodb_atlas.backup/tokens)

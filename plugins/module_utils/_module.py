@@ -157,7 +157,8 @@ class AtlasModule:
         if method == 'access_token':
             return TokenAuth(values['access_token'])
         if method == 'service_account':
-            cache = TokenCache(self.params['token_cache_dir'] or default_token_cache_dir()) if self.params['token_cache'] else None
+            directory = self.params['token_cache_dir'] or default_token_cache_dir()
+            cache = TokenCache(directory, warn=self.module.warn) if self.params['token_cache'] else None
             return ServiceAccountAuth(values['client_id'], values['client_secret'], cache)
         return DigestAuth(values['api_public_key'], values['api_private_key'])
 

@@ -4,7 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Service accounts (FACTS 5.3, 11): the OAuth 2.0 client-credentials token and revoke endpoints, and the bearer tokens they issue.
 
-Every answer of these two paths is OAuth-shaped (`{"error", "error_description"}`), never an Atlas ApiError.
+Every answer of these two paths is OAuth-shaped (`{"error", "error_description"}`), except a rate-limited request: that
+one gets Atlas's ordinary ApiError body, 429 `RATE_LIMITED` (the Terraform provider's configuration guide quotes it).
 The choices FACTS marks unverified are the constants and docstrings marked UNVERIFIED below, and nowhere else.
 """
 from __future__ import annotations
@@ -22,6 +23,7 @@ import urllib.parse
 import uuid
 
 from atlas_simulator.auth import Unauthorized
+from atlas_simulator.errors import ApiError
 from atlas_simulator.seed import CLIENT_ID
 
 TOKEN_PATH = '/api/oauth/token'
@@ -30,14 +32,16 @@ PATHS = (TOKEN_PATH, REVOKE_PATH)
 FORM = 'application/x-www-form-urlencoded'
 NO_STORE = {'Cache-Control': 'no-store', 'Pragma': 'no-cache'}  # RFC 6749 5.1: token answers must not be cached
 SECRET_PARAMS = {'client_secret', 'token', 'access_token', 'refresh_token', 'client_assertion'}
-RATE_WINDOW = 60.0  # FACTS 5.2: "50 requests/min per (IP, service-account client)"
+RATE_WINDOW = 60.0  # a sliding minute; how many requests fit in it is oauth.requests_per_minute (default 10, see config.py)
 
 # [docs] FACTS 11.
 INVALID_CLIENT = 'Invalid credentials provided.'
 SERVER_ERROR = 'Unexpected error.'
-# UNVERIFIED (FACTS 8.6): the 429 body. Atlas's older per-resource limiter words it RATE_LIMITED "Resource %s is
-# limited to %s requests every %s minutes" (FACTS 4); here that wording in the OAuth shape.
-RATE_LIMITED = 'rate_limited'
+# [docs: the Terraform provider's provider-configuration guide] the 429 body: Atlas's ApiError shape, not OAuth's,
+# {"detail": "Resource /api/oauth/token is limited to 10 requests every 1 minutes.", "error": 429, "errorCode":
+# "RATE_LIMITED", "parameters": [...], "reason": "Too Many Requests"}. UNVERIFIED: the parameters (here the detail's
+# three values), Retry-After on it (sent here), and no X-Error-Code header (the client must read the body).
+RATE_LIMITED = 'RATE_LIMITED'
 # UNVERIFIED (FACTS 11): claims besides sub/iat/exp/jti are the docs' sample names with made-up values.
 ISSUER = 'https://cloud.mongodb.com'
 AUDIENCE = 'api://admin'
@@ -66,14 +70,23 @@ class Answer:
     headers: dict[str, str]
 
 
-def error_answer(error: OAuthError) -> Answer:
+def error_answer(error: OAuthError | ApiError) -> Answer:
     return Answer(error.status, error.body(), dict(NO_STORE, **error.headers))
 
 
-def fault_answer(fault: dict[str, t.Any]) -> Answer:
-    """An injected `status` fault on a token path, in the OAuth shape (`error_code` names the `error`)."""
+def rate_limited(path: str, limit: int, retry_after: int | None, code: str = RATE_LIMITED) -> ApiError:
+    """Atlas's answer to one request too many on an OAuth path (its ApiError shape, as for any other rate limit)."""
+    headers = {'Retry-After': str(retry_after)} if retry_after is not None else {}
+    return ApiError(429, code, f'Resource {path} is limited to {limit} requests every 1 minutes.', [path, limit, 1], headers)
+
+
+def fault_answer(fault: dict[str, t.Any], path: str = TOKEN_PATH, limit: int = 10) -> Answer:
+    """An injected `status` fault on a token path: a 429 in Atlas's shape as the limiter sends it (`error_code` names the
+    `errorCode`), any other status in the OAuth shape (`error_code` names the `error`)."""
     status = int(fault['status'])
-    default = RATE_LIMITED if status == 429 else 'server_error' if status >= 500 else 'invalid_request'
+    if status == 429:
+        return error_answer(rate_limited(path, limit, fault.get('retry_after'), fault.get('error_code') or RATE_LIMITED))
+    default = 'server_error' if status >= 500 else 'invalid_request'
     headers = {'Retry-After': str(fault['retry_after'])} if fault.get('retry_after') is not None else {}
     return error_answer(OAuthError(status, fault.get('error_code') or default, SERVER_ERROR if status >= 500 else 'Injected fault.', headers))
 
@@ -148,9 +161,7 @@ class RequestLimiter:
             while seen and seen[0] <= now - RATE_WINDOW:
                 seen.popleft()
             if len(seen) >= limit:
-                wait = max(1, math.ceil(seen[0] + RATE_WINDOW - now))
-                raise OAuthError(429, RATE_LIMITED, f'Resource {key[0]} is limited to {limit} requests every 1 minutes.',
-                                 {'Retry-After': str(wait)})
+                raise rate_limited(key[0], limit, max(1, math.ceil(seen[0] + RATE_WINDOW - now)))
             seen.append(now)
 
     def reset(self) -> None:
@@ -185,7 +196,7 @@ class OAuthServer:
             client_id = self._authenticate(credentials)
             params = parse_form(content_type, raw_body)
             return self._token(client_id, params) if path == TOKEN_PATH else self._revoke(client_id, params)
-        except OAuthError as exc:
+        except (OAuthError, ApiError) as exc:
             return error_answer(exc)
 
     def _authenticate(self, credentials: tuple[str, str] | None) -> str:

@@ -205,7 +205,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.entry['query'] = oauth.redact_query(parsed.query)
         fault = sim.faults.take(self.command, parsed.path)
         if fault is not None and fault['action'] == 'status':
-            answer = oauth.fault_answer(fault)
+            answer = oauth.fault_answer(fault, parsed.path, sim.config['oauth']['requests_per_minute'])
         else:
             sent = self.apply_fault(fault)
             if sent is not None:

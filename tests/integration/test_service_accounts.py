@@ -68,3 +68,68 @@ def test_token_cache_off_fetches_one_token_per_task(runner, sim, tmp_path):
     assert result.returncode == 0, result.stdout[-20000:]
     assert len(token_requests(sim)) == 3
     assert not os.path.exists(tmp_path / 'cache')
+
+
+def test_an_unusable_token_cache_warns_and_the_play_goes_on(runner, sim, tmp_path):
+    """A lock path that is not a plain file (a stray directory): each task warns once, fetches its own token and
+    succeeds; 0.3.0 failed every task with REQUEST_ERROR "could not send the request"."""
+    cache = tmp_path / 'cache'
+    assert runner.run(PLAY, extra_env=sa_env(str(cache))).returncode == 0  # a working cache: its token file and lock file
+    for path in glob.glob(str(cache / '*')):
+        os.unlink(path)
+        if path.endswith('.lock'):
+            os.mkdir(path)
+    sim.reset()
+    result = runner.run(PLAY, extra_env=sa_env(str(cache)), extra_args=['-e', 'reads=2'])
+    assert result.returncode == 0, result.stdout[-20000:]
+    assert 'could not send the request' not in result.stdout
+    warnings = [line for line in result.stdout.splitlines() if line.startswith('[WARNING]: The service-account token cache')]
+    # one warning per task, and Ansible shows identical warnings once per run
+    assert len(warnings) == 1 and '(EISDIR)' in warnings[0], result.stdout[-5000:]
+    assert len(token_requests(sim)) == 2 and SECRET not in result.stdout
+
+
+RATE_LIMITED_PLAY = """
+- name: More token requests than Atlas allows
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+  module_defaults:
+    group/mongodb_atlas.backup.atlas:
+      api_base_url: "{{ atlas_url }}"
+      group_id: "{{ atlas_group_id }}"
+      token_cache: false
+      retries: 0
+  tasks:
+    - name: The first task gets the one token allowed this minute
+      mongodb_atlas.backup.atlas_snapshot_info:
+        cluster_name: Cluster0
+
+    - name: The second is refused by the token endpoint's rate limit
+      mongodb_atlas.backup.atlas_snapshot_info:
+        cluster_name: Cluster0
+      register: limited
+      ignore_errors: true
+
+    - name: Explained as rate limiting, with Atlas's errorCode
+      ansible.builtin.assert:
+        that:
+          - limited is failed
+          - limited.error_code == 'RATE_LIMITED'
+          - limited.status == 429
+          - "'allows 1 token request every minute' in limited.msg"
+          - "'Retry-After' in limited.msg"
+          - "'token cache' in limited.msg"
+          - "'client_secret' not in limited.msg"
+"""
+
+
+def test_a_rate_limited_token_request_is_explained_as_rate_limiting(runner, sim, tmp_path):
+    sim.reset({'oauth': {'requests_per_minute': 1}})
+    play = tmp_path / 'rate_limited_play.yml'
+    play.write_text(RATE_LIMITED_PLAY)
+    result = runner.run(str(play), extra_env=sa_env(str(tmp_path / 'cache')))
+    assert result.returncode == 0, result.stdout[-20000:]
+    assert [entry['status'] for entry in token_requests(sim)] == [200, 429]

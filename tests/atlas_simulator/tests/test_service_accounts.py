@@ -236,10 +236,10 @@ def test_revoke_refusals(sim):
 
 # ------------------------------------------------------------------ limits
 def issue_many(sim, count, credentials=OWNER_SA):
-    """`count` tokens, moving the clock a minute on every 50 requests to stay under the per-minute limit."""
+    """`count` tokens, moving the clock a minute on every 10 requests to stay under the per-minute limit."""
     tokens = []
     for number in range(count):
-        if number and number % 50 == 0:
+        if number and number % 10 == 0:
             sim.control('POST', 'clock', {'advance': 60})
         tokens.append(token_for(sim, credentials))
     return tokens
@@ -268,16 +268,33 @@ def test_expired_tokens_free_their_slots(sim):
     assert oauth(sim).status_code == 200
 
 
-def test_more_than_50_token_requests_a_minute_is_429_with_retry_after(sim):
-    for _number in range(50):
+def test_more_than_10_token_requests_a_minute_is_429_in_atlas_shape_with_retry_after(sim):
+    for _number in range(10):
         assert oauth(sim).status_code == 200
     limited = oauth(sim)
     assert limited.status_code == 429
     assert 1 <= int(limited.headers['Retry-After']) <= 60
-    assert set(limited.json()) == {'error', 'error_description'} and limited.json()['error'] == 'rate_limited'
+    assert limited.headers['Cache-Control'] == 'no-store'
+    # the body the Terraform provider's guide quotes: Atlas's ApiError, not OAuth's {error, error_description}
+    assert limited.json() == {'detail': 'Resource /api/oauth/token is limited to 10 requests every 1 minutes.', 'error': 429,
+                              'errorCode': 'RATE_LIMITED', 'parameters': ['/api/oauth/token', 10, 1], 'reason': 'Too Many Requests'}
     assert oauth(sim, credentials=READER_SA).status_code == 200  # per (address, client id)
     sim.control('POST', 'clock', {'advance': int(limited.headers['Retry-After'])})
     assert oauth(sim).status_code == 200
+
+
+def test_the_limit_is_configurable(sim):
+    sim.control('PATCH', 'config', {'oauth': {'requests_per_minute': 50}})
+    for _number in range(50):
+        assert oauth(sim).status_code == 200
+    limited = oauth(sim)
+    assert limited.status_code == 429 and limited.json()['detail'] == 'Resource /api/oauth/token is limited to 50 requests every 1 minutes.'
+
+
+def test_bad_credentials_stay_oauth_shaped_when_rate_limiting_is_atlas_shaped(sim):
+    sim.control('PATCH', 'config', {'oauth': {'requests_per_minute': 1}})
+    assert oauth(sim, credentials=(OWNER_SA[0], 'mdb_sa_sk_wrong')).json() == INVALID_CLIENT
+    assert oauth(sim).json()['errorCode'] == 'RATE_LIMITED'
 
 
 def test_the_limit_counts_requests_that_fail(sim):
@@ -295,12 +312,13 @@ def test_oauth_settings_are_validated(sim):
 
 
 # ------------------------------------------------------------------ faults and the request log
-def test_faults_target_the_token_path_in_oauth_shape(sim):
+def test_faults_target_the_token_path_429_in_atlas_shape_others_in_oauth_shape(sim):
     sim.control('POST', 'faults', {'method': 'POST', 'path': '^/api/oauth/token$', 'action': 'status', 'status': 429, 'retry_after': 3})
     sim.control('POST', 'faults', {'method': 'POST', 'path': '^/api/oauth/token$', 'action': 'status', 'status': 500})
     limited = oauth(sim)
     assert limited.status_code == 429 and limited.headers['Retry-After'] == '3'
-    assert limited.json()['error'] == 'rate_limited'
+    assert limited.json()['errorCode'] == 'RATE_LIMITED' and limited.json()['error'] == 429
+    assert limited.json()['detail'] == 'Resource /api/oauth/token is limited to 10 requests every 1 minutes.'
     failed = oauth(sim)
     assert failed.status_code == 500 and failed.json() == {'error': 'server_error', 'error_description': 'Unexpected error.'}
     assert oauth(sim).status_code == 200

@@ -17,8 +17,10 @@ import pytest
 import responses
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._auth import (
-    RENEW_MARGIN, DigestAuth, ServiceAccountAuth, TokenAuth, TokenCache, basic_credentials, choose_credentials,
+    DigestAuth, ServiceAccountAuth, TokenAuth, TokenCache, choose_credentials,
 )
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._token import basic_credentials
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._token_cache import RENEW_MARGIN
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, explain_error
 
@@ -109,13 +111,13 @@ def test_one_token_for_many_calls_sent_as_bearer_with_basic_on_the_token_request
     assert urllib.parse.parse_qs(token_call.request.body) == {'grant_type': ['client_credentials']}
     assert token_call.request.headers['Content-Type'] == 'application/x-www-form-urlencoded'
     assert [call.request.headers['Authorization'] for call in api_calls] == ['Bearer tok-1'] * 3
-    assert client.request_count == 4 and client.auth.fetched == 1
+    assert client.request_count == 4
 
 
 @responses.activate
 def test_no_token_is_fetched_before_the_first_call():
-    client = sa_client()
-    assert client.auth.fetched == 0 and len(responses.calls) == 0
+    sa_client()
+    assert len(responses.calls) == 0
 
 
 @responses.activate
@@ -131,7 +133,7 @@ def test_a_refused_token_is_renewed_once_then_the_401_is_final():
     with pytest.raises(AtlasApiError) as caught:
         client.get(PATH)
     assert caught.value.status == 401 and caught.value.who == 'the service account'
-    assert client.auth.fetched == 2  # one renewal per task, not one per 401
+    assert len([call for call in responses.calls if call.request.url == TOKEN_URL]) == 2  # one renewal per task, not one per 401
     message = explain_error('list snapshots', caught.value)
     assert 'Atlas rejected the service account (HTTP 401)' in message and 'client_secret' in message
 
@@ -287,3 +289,20 @@ def test_parallel_callers_fetch_one_token_between_them(tmp_path):
     for thread in threads:
         thread.join()
     assert got == ['tok-1'] * 10 and len(calls) == 1
+
+
+@responses.activate
+def test_a_failed_renewal_is_fetched_again_on_the_next_call_never_the_refused_token(tmp_path):
+    """A 401 drops the token; when fetching its replacement fails (the token endpoint's 503), the next call (a waiter's
+    next poll) fetches a token again instead of sending the refused one or taking it back from the cache."""
+    responses.post(TOKEN_URL, json=token_answer('old'))
+    responses.post(TOKEN_URL, status=503, json={'error': 'server_error', 'error_description': 'Unexpected error.'})
+    responses.post(TOKEN_URL, json=token_answer('new'))
+    responses.get(API, status=401, json={'error': 401, 'errorCode': 'UNAUTHORIZED', 'detail': 'revoked'})
+    responses.get(API, json={'results': []})
+    client = sa_client(tmp_path, retries=0)
+    with pytest.raises(AtlasApiError) as caught:
+        client.get(PATH)
+    assert caught.value.status == 503 and caught.value.transient
+    assert client.get(PATH) == {'results': []}
+    assert [call.request.headers['Authorization'] for call in responses.calls if call.request.url == API] == ['Bearer old', 'Bearer new']
