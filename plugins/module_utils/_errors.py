@@ -18,6 +18,8 @@ import socket
 import time
 import typing as t
 
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._roles import any_of, requirement
+
 try:
     from requests.exceptions import ChunkedEncodingError, ConnectTimeout, ContentDecodingError, ReadTimeout, RequestException, SSLError
     from requests.exceptions import ConnectionError as RequestsConnectionError
@@ -277,48 +279,52 @@ def is_missing(err: AtlasApiError, resource: str) -> bool:
     return err.status in (400, 404) and err.error_code in MISSING_CODES[resource]
 
 
+# What explain_error's rows read: detail without its final full stop (it goes mid-sentence); what and roles, the refused
+# call in words ('listing restore jobs') and the roles it needs (_roles), or '' when _roles does not know the call.
+_Facts = t.NamedTuple('_Facts', [('status', t.Optional[int]), ('code', str), ('who', str), ('hint', str), ('detail', str),
+                                 ('group_id', t.Optional[str]), ('cluster_name', t.Optional[str]), ('what', str), ('roles', str)])
+
+
+# (condition, message): the first row whose condition holds explains the error; the last always does.
+EXPLANATIONS: tuple[tuple[t.Callable[[_Facts], bool], str], ...] = (
+    (lambda f: f.status == 401 and f.code in ROLE_CODES and bool(f.roles), '{who} does not have a project role that allows this: {what} needs {roles}'),
+    (lambda f: f.status == 401 and f.code in ROLE_CODES, '{who} does not have a project role that allows this. Check its project roles'),
+    (lambda f: f.code == 'OAUTH_INVALID_CLIENT', "Atlas rejected the service account's client id or secret (HTTP {status}): {detail}. {hint}"),
+    (lambda f: f.code == 'OAUTH_ACCESS_DENIED',
+     'Atlas refused a new access token for the service account (HTTP {status}): {detail}. A service account may hold at most 100 active tokens, '
+     'each valid for an hour unless revoked: wait, or revoke tokens other tools keep. This collection fetches one token per job and caches it (token_cache)'),
+    (lambda f: f.code.startswith('OAUTH_'), 'the token endpoint refused the request (HTTP {status}): {detail}. {hint}'),
+    (lambda f: f.status == 401, 'Atlas rejected {who} (HTTP 401). {hint}'),
+    (lambda f: f.status == 403 and f.code in ACCESS_LIST_CODES,
+     "{who} is not allowed from this host: it is not on the API access list. Add this host's public IP address to the access list of {who}"),
+    (lambda f: f.status == 403 and bool(f.roles), 'Atlas refused the request (HTTP 403): {detail}. {What} needs {roles}: check the roles of {who}'),
+    (lambda f: f.status == 403, 'Atlas refused the request (HTTP 403): {detail}. Check the roles of {who}'),
+    (lambda f: f.status == 404 and f.code == 'GROUP_NOT_FOUND', 'project {group_id} does not exist or {who} cannot see it. Check group_id'),
+    (lambda f: f.status == 404 and f.code == 'CLUSTER_NOT_FOUND', 'no cluster named {cluster_name} exists in project {group_id}. Check cluster_name'),
+    (lambda f: f.status == 406 or f.code in ('INVALID_VERSION_DATE', 'VERSION_GONE'),
+     'Atlas did not accept the API version requested (HTTP {status}): {detail}. Try api_version v2, or check that api_base_url points at the Atlas '
+     'Administration API'),
+    (lambda f: f.status == 429, 'Atlas kept rate-limiting the requests and the retries ran out: {detail}. Run again later or raise retries'),
+    (lambda f: f.code == 'TLS_ERROR', '{detail}'),
+    (lambda f: f.status is None and f.code == 'REQUEST_ERROR', '{detail}. Check api_base_url, ca_path and the proxy settings'),
+    (lambda f: f.status is None, 'could not reach Atlas: {detail}. Check api_base_url, the network and proxy settings, and TLS options'),
+    (lambda f: bool(f.detail), '{detail} (HTTP {status})'),
+    (lambda f: True, 'HTTP {status}'),
+)
+
+
 def explain_error(action: str, err: AtlasApiError, group_id: str | None = None, cluster_name: str | None = None) -> str:
-    """Turn an Atlas error into one sentence a person can act on: 'Failed to <action>: <why> (<errorCode>)'."""
-    code = err.error_code or ''
-    suffix = f' ({code})' if code else ''
-    status = err.status
-    who = err.who or 'the API key'
-    hint = err.hint or 'Check api_public_key and api_private_key (or MONGODB_ATLAS_PUBLIC_KEY and MONGODB_ATLAS_PRIVATE_KEY)'
-    if status == 401 and code in ROLE_CODES:
-        why = (f'{who} does not have a project role that allows this. Reading needs Project Read Only; taking, re-dating and '
-               'deleting snapshots need Project Backup Manager (or Owner); downloads need Project Owner (or Backup Export Operator for Flex)')
-    elif code == 'OAUTH_INVALID_CLIENT':
-        why = f'Atlas rejected the service account\'s client id or secret (HTTP {status}): {err.detail.rstrip(".")}. {hint}'
-    elif code == 'OAUTH_ACCESS_DENIED':
-        why = (f'Atlas refused a new access token for the service account (HTTP {status}): {err.detail.rstrip(".")}. A service account may hold '
-               'at most 100 active tokens, each valid for an hour unless revoked: wait, or revoke tokens other tools keep. This '
-               'collection fetches one token per job and caches it (token_cache)')
-    elif code.startswith('OAUTH_'):
-        why = f'the token endpoint refused the request (HTTP {status}): {err.detail.rstrip(".")}. {hint}'
-    elif status == 401:
-        why = f'Atlas rejected {who} (HTTP 401). {hint}'
-    elif status == 403 and code in ACCESS_LIST_CODES:
-        why = (f"{who} is not allowed from this host: it is not on the API access list. Add this host's public IP address to the "
-               f"access list of {who}")
-    elif status == 403:
-        why = f'Atlas refused the request (HTTP 403): {err.detail}. Check the roles of {who}'
-    elif status == 404 and code == 'GROUP_NOT_FOUND':
-        why = f'project {group_id} does not exist or {who} cannot see it. Check group_id'
-    elif status == 404 and code == 'CLUSTER_NOT_FOUND':
-        why = f'no cluster named {cluster_name} exists in project {group_id}. Check cluster_name'
-    elif status == 406 or code in ('INVALID_VERSION_DATE', 'VERSION_GONE'):
-        why = (f'Atlas did not accept the API version requested (HTTP {status}): {err.detail}. '
-               'Try api_version v2, or check that api_base_url points at the Atlas Administration API')
-    elif status == 429:
-        why = f'Atlas kept rate-limiting the requests and the retries ran out: {err.detail}. Run again later or raise retries'
-    elif code == 'TLS_ERROR':
-        why = err.detail
-    elif status is None and code == 'REQUEST_ERROR':
-        why = f'{err.detail}. Check api_base_url, ca_path and the proxy settings'
-    elif status is None:
-        why = f'could not reach Atlas: {err.detail}. Check api_base_url, the network and proxy settings, and TLS options'
-    else:
-        why = f'{err.detail} (HTTP {status})' if err.detail else f'HTTP {status}'
+    """Turn an Atlas error into one sentence a person can act on: 'Failed to <action>: <why> (<errorCode>)'; a refusal
+    for want of a role (401 USER_UNAUTHORIZED and the like, a 403 not about the access list) names the role the call needs."""
+    needs = requirement(err.method, err.path)
+    facts = _Facts(
+        status=err.status, code=err.error_code or '', who=err.who or 'the API key',
+        hint=err.hint or 'Check api_public_key and api_private_key (or MONGODB_ATLAS_PUBLIC_KEY and MONGODB_ATLAS_PRIVATE_KEY)',
+        detail=err.detail.rstrip('.'), group_id=group_id, cluster_name=cluster_name,
+        what=needs.what if needs else '', roles=any_of(needs.roles) if needs else '')
+    template = next(message for condition, message in EXPLANATIONS if condition(facts))
+    why = template.format(What=facts.what[:1].upper() + facts.what[1:], **facts._asdict())
+    suffix = f' ({facts.code})' if facts.code else ''
     return f'Failed to {action}: {why}{suffix}.'
 
 

@@ -28,6 +28,12 @@ DEFAULTS: dict[str, t.Any] = {
     'restore_download_duration': 2,
     'restore_link_lifetime': 3600,
     'fail_next_restores': 0,
+    # Eventual consistency (Terraform provider issues #1160, #2345; FACTS 10.8): new restore jobs (dedicated, Flex, tenant) and
+    # new on-demand snapshots stay out of LIST answers for list_lag_seconds simulator seconds (a GET by id finds them at once).
+    'list_lag_seconds': 0,
+    # Point-in-time restore jobs answered with the legacy reference's minimal field set: no targetClusterName, targetGroupId,
+    # targetDeploymentItemName or snapshotId (automated jobs keep them; FACTS 10.3).
+    'pit_legacy_fields': False,
     # Service-account tokens (FACTS 5.2, 5.3, 11): lifetime in simulator seconds, active tokens per account,
     # token (and revoke) requests per minute per (client address, client id): 10, the stricter of the docs' two numbers
     # (the Terraform guide's quoted 429 says 10, its troubleshooting page 50).
@@ -93,8 +99,11 @@ def validate(partial: t.Any, allow_seed: bool = False) -> dict[str, t.Any]:
             _number(key, value, 1024, integer=True)
         elif key == 'fail_next_restores':
             _number(key, value, 0, integer=True)
+        elif key == 'pit_legacy_fields':
+            if not isinstance(value, bool):
+                raise ConfigError(f'pit_legacy_fields must be true or false, got {value!r}')
         else:
-            _number(key, value, 0 if key in ('download_duration', 'restore_duration', 'restore_download_duration') else 0.001)
+            _number(key, value, 0 if key in ('download_duration', 'restore_duration', 'restore_download_duration', 'list_lag_seconds') else 0.001)
     return partial
 
 

@@ -51,9 +51,11 @@ def _doc(ctx: Context, cluster: Cluster, snap: Snapshot) -> dict[str, t.Any]:
 
 
 def list_snapshots(ctx: Context, name: str, sharded: bool = False) -> tuple[int, t.Any]:
-    """Newest first. The replica-set list on a sharded cluster (and the sharded list on a replica set) is empty."""
+    """Newest first. The replica-set list on a sharded cluster (and the sharded list on a replica set) is empty. A new
+    on-demand snapshot is listed only list_lag_seconds after it was taken."""
     cluster = backup_cluster(ctx, name)
-    items = [_doc(ctx, cluster, snap) for snap in cluster.snapshots] if (cluster.kind == SHARDED) == sharded else []
+    snaps = [snap for snap in cluster.snapshots if ctx.world.listed(snap, ctx.now)] if (cluster.kind == SHARDED) == sharded else []
+    items = [_doc(ctx, cluster, snap) for snap in snaps]
     return 200, page(ctx, items)
 
 

@@ -78,7 +78,7 @@ def _request_restore(ctx: Context, cluster: Cluster, api: str) -> tuple[int, t.A
 
 
 def _jobs(ctx: Context, cluster: Cluster, api: str) -> tuple[int, t.Any]:
-    return 200, page(ctx, [_job_doc(ctx, job) for job in ctx.world.jobs_for(cluster.name) if job.api == api])
+    return 200, page(ctx, [_job_doc(ctx, job) for job in ctx.world.jobs_for(cluster.name) if job.api == api and ctx.world.listed(job, ctx.now)])
 
 
 def _one_job(ctx: Context, cluster: Cluster, job_id: str, api: str) -> tuple[int, t.Any]:

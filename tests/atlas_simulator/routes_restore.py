@@ -26,17 +26,24 @@ PIT_FIELDS = ('pointInTimeUTCSeconds', 'oplogTs', 'oplogInc')
 EPOCH_MINIMUM = 1199145600   # the spec's minimum for pointInTimeUTCSeconds and oplogTs (2008-01-01)
 INT32_MAX = 2 ** 31 - 1       # the spec's format int32
 DOWNLOADS_PER_PROJECT = 20   # active download jobs per project (FACTS 10.6, legacy docs)
+LEGACY_PIT_ABSENT = ('targetClusterName', 'targetGroupId', 'targetDeploymentItemName', 'snapshotId')  # with pit_legacy_fields
 
 
 # ---------------------------------------------------------------- reads
 def _doc(ctx: Context, job: RestoreJob) -> dict[str, t.Any]:
-    return render.restore_job(job, ctx.now, ctx.base, ctx.world.group_id, ctx.restore_url)
+    """The job as Atlas answers it; with pit_legacy_fields a pointInTime job loses its target and snapshot fields."""
+    doc = render.restore_job(job, ctx.now, ctx.base, ctx.world.group_id, ctx.restore_url)
+    if job.delivery_type == 'pointInTime' and ctx.world.config.get('pit_legacy_fields'):
+        for key in LEGACY_PIT_ABSENT:
+            doc.pop(key, None)
+    return doc
 
 
 def list_restore_jobs(ctx: Context, name: str) -> tuple[int, t.Any]:
-    """Newest first; every job whose source is this cluster, whatever its target."""
+    """Newest first; every job whose source is this cluster, whatever its target (a new one only after list_lag_seconds)."""
     cluster = backup_cluster(ctx, name)
-    return 200, page(ctx, [_doc(ctx, job) for job in ctx.world.restore_jobs if job.cluster == cluster.name])
+    jobs = [job for job in ctx.world.restore_jobs if job.cluster == cluster.name and ctx.world.listed(job, ctx.now)]
+    return 200, page(ctx, [_doc(ctx, job) for job in jobs])
 
 
 def _job_on(ctx: Context, cluster: Cluster, job_id: str) -> RestoreJob:

@@ -282,6 +282,14 @@ class World:
             target.restore = ('cloudBackup', job.id)
         return job
 
+    def listed(self, item: Snapshot | RestoreJob | DownloadJob, now: datetime.datetime) -> bool:
+        """Whether LIST answers show `item` yet: a restore job (any kind) or an on-demand snapshot stays out of them until
+        list_lag_seconds after it was created (a GET by id finds it at once); everything else is always listed."""
+        lag = float(self.config.get('list_lag_seconds', 0))
+        if lag <= 0 or (isinstance(item, Snapshot) and item.snapshot_type != 'onDemand'):
+            return True
+        return (now - item.requested_at).total_seconds() >= lag
+
     def restore_job(self, job_id: str) -> RestoreJob | None:
         return next((job for job in self.restore_jobs if job.id == job_id), None)
 

@@ -9,14 +9,15 @@ class) and, for the classes a local simulator cannot provoke cheaply (rate limit
 a proxy's 403, a server error), from the collection's own explain_error with the errors the client raises."""
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import os
 import re
+import sys
 
 import pytest
 
-from conftest import DOCSITE, GROUP_ID, ROOT
+from conftest import DOCSITE, GROUP_ID
 
 GUIDE = os.path.join(DOCSITE, 'rst', 'guide_troubleshooting.rst')
 SNAPSHOT = 'mongodb_atlas.backup.atlas_snapshot'
@@ -57,16 +58,16 @@ PROVOKED = {
 }
 
 
-def load_errors_module():
-    spec = importlib.util.spec_from_file_location('atlas_errors', os.path.join(ROOT, 'plugins', 'module_utils', '_errors.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def load_errors_module(collections_path: str):
+    """_errors from the installed collection (the one the provoked tasks run), with the module_utils it imports (_roles)."""
+    if collections_path not in sys.path:
+        sys.path.insert(0, collections_path)
+    return importlib.import_module('ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors')
 
 
-def explained() -> dict[str, str]:
+def explained(collections_path: str) -> dict[str, str]:
     """explain_error for the error classes not provoked above, with the errors the client raises for them."""
-    errors = load_errors_module()
+    errors = load_errors_module(collections_path)
     path = f'/api/atlas/v2/groups/{GROUP_ID}/clusters/Cluster0/backup/snapshots'
     cases = {
         'rate_limited': errors.AtlasApiError(429, 'RATE_LIMITED_TOKEN_BUCKET', 'Too many requests.', 'GET', path),
@@ -114,7 +115,7 @@ def messages(tmp_path_factory, collections_path, sim, sim_tls):
     sim.reset()
     tmp = tmp_path_factory.mktemp('troubleshooting')
     found = provoked(PlaybookRunner(collections_path, sim, sim_tls, str(tmp)), tmp)
-    found.update(explained())
+    found.update(explained(collections_path))
     return found
 
 

@@ -47,8 +47,9 @@ def test_module_utils_raise_and_only_main_ends_the_task():
     assert offenders == []
 
 
-# Lower layers never import higher ones: modules -> module base -> services -> cluster model -> client, errors.
+# Lower layers never import higher ones: modules -> module base -> services -> cluster model -> client, errors -> roles.
 LAYERS = {
+    '_roles': -1,
     '_errors': 0, '_time': 0,
     '_token': 1, '_token_cache': 1, '_client': 1, '_records': 1,
     '_auth': 2, '_transfer': 2, '_cluster': 2, '_waiter': 2, '_jobs': 2,

@@ -10,6 +10,7 @@ import requests
 import responses
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasAmbiguousWriteError, AtlasApiError, explain_error, parse_retry_after
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import EXPLANATIONS
 from ansible_collections.mongodb_atlas.backup.tests.unit.plugins.module_utils.atlas_http import BASE, GROUP, SECRET, SNAPSHOTS, V2, DigestServer, client
 
 
@@ -28,6 +29,12 @@ def error(status, code, detail='something'):
     (429, 'RATE_LIMITED_TOKEN_BUCKET', 'retries'),
     (None, None, 'could not reach Atlas'),
     (400, 'UNFINISHED_ON_DEMAND_SNAPSHOT', 'something (HTTP 400)'),
+    (401, 'OAUTH_INVALID_CLIENT', "rejected the service account's client id or secret (HTTP 401): something. Check api_public_key"),
+    (400, 'OAUTH_ACCESS_DENIED', 'at most 100 active tokens'),
+    (400, 'OAUTH_INVALID_REQUEST', 'the token endpoint refused the request (HTTP 400): something. Check api_public_key'),
+    (403, None, 'Atlas refused the request (HTTP 403): something. Check the roles of the API key'),
+    (None, 'TLS_ERROR', 'do the thing: something (TLS_ERROR).'),
+    (None, 'REQUEST_ERROR', 'something. Check api_base_url, ca_path'),
 ])
 def test_explain_error_is_actionable(status, code, expected):
     msg = explain_error('do the thing', error(status, code), group_id='g1', cluster_name='Cluster0')
@@ -35,6 +42,20 @@ def test_explain_error_is_actionable(status, code, expected):
     assert expected in msg
     if code:
         assert msg.endswith(f'({code}).')
+
+
+def test_explanations_are_one_table_read_in_order():
+    """explain_error is a table of (condition, message) rows: the first that holds wins, the last always holds."""
+    assert all(callable(condition) and isinstance(message, str) for condition, message in EXPLANATIONS)
+    assert explain_error('do the thing', error(418, None, detail='')) == 'Failed to do the thing: HTTP 418.'
+    # a 401 with a role code is about the role, never about the key (the plain 401 row comes later)
+    assert 'api_private_key' not in explain_error('do the thing', error(401, 'USER_UNAUTHORIZED'))
+
+
+@pytest.mark.parametrize('status, code', [(406, 'INVALID_VERSION_DATE'), (429, 'RATE_LIMITED'), (403, None), (500, 'UNEXPECTED_ERROR')])
+def test_a_detail_ending_in_a_full_stop_makes_no_double_full_stop(status, code):
+    msg = explain_error('do the thing', error(status, code, detail='Atlas said no.'))
+    assert 'Atlas said no' in msg and '..' not in msg
 
 
 def test_retry_after_forms():
