@@ -11,7 +11,6 @@ Never touches the AnsibleModule: file attributes, clean-up registration and the 
 from __future__ import annotations
 
 import datetime
-import errno
 import hashlib
 import importlib
 import os
@@ -24,7 +23,9 @@ import zlib
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._transfer import WriteFailed, download
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._transfer import (
+    WriteFailed, download, flush_to_disk, sync_directory, write_error_reason,
+)
 
 
 def _optional_isal() -> t.Any:
@@ -168,18 +169,17 @@ def fetch_archive(client: AtlasClient, url: str, dest: str, validate: bool, link
             if on_temp is not None:
                 on_temp(temp)
             result = download(client, url, sink, observers=[check] if check else [], link_expires=link_expires)
-        if result['first_bytes'][:2] != GZIP_MAGIC:
-            raise DownloadFailed('the file received is not gzip data')
-        if check is not None and check.error:
-            raise DownloadFailed(check.error)
+            if result['first_bytes'][:2] != GZIP_MAGIC:
+                raise DownloadFailed('the file received is not gzip data')
+            if check is not None and check.error:
+                raise DownloadFailed(check.error)
+            flush_to_disk(handle, result['size'])  # every byte streamed is in the file and on the disk before the move
     except AtlasApiError as err:
         _remove(temp)
         raise DownloadFailed(_describe_download_error(err), link_refused=err.error_code == 'DOWNLOAD_HTTP_403') from None
     except (OSError, WriteFailed) as exc:
         _remove(temp)
-        error = exc.error if isinstance(exc, WriteFailed) else exc
-        reason = 'the disk is full' if error.errno == errno.ENOSPC else error.strerror or str(error)
-        raise DownloadFailed(f'could not write beside {dest}: {reason}') from None
+        raise DownloadFailed(f'could not write beside {dest}: {write_error_reason(exc)}') from None
     except Terminated:
         _remove(temp)
         raise DownloadFailed('the task was stopped (SIGTERM) during the download') from None
@@ -311,4 +311,5 @@ class Destination:
         self.files.move(fetched['temp'], path)
         # a move gives a replaced file's attributes to the new one; the task's (or 0600) win.
         self.files.apply_attributes(path, ARCHIVE_MODE)
+        sync_directory(path)  # the file's bytes were synced before the move, the rename now
         return dict(size=fetched['size'], checksum=fetched['sha256'], trailing_bytes=fetched['trailing_bytes'])

@@ -82,8 +82,22 @@ def check_ca_path(path: str) -> str | None:
     return None
 
 
+class _FileOpFailed(Exception):
+    """AnsibleModule.fail_json called by one of its own file helpers, caught before it could end the task."""
+
+    def __init__(self, msg: str, details: dict[str, t.Any]) -> None:
+        super().__init__(msg)
+        self.msg = msg
+        self.details = details
+
+
 class AnsibleFiles:
-    """The archive's FileOps: Ansible's file attributes (mode, owner, group, SELinux), clean-up files and atomic move."""
+    """The archive's FileOps: Ansible's file attributes (mode, owner, group, SELinux), clean-up files and atomic move.
+
+    Ansible's helpers end the task themselves (fail_json) on a bad owner, group, mode or SELinux context, and on a
+    failed move (ansible-core 2.17 and 2.18; 2.19 raises instead). Here every such failure is a TaskError, so that the
+    task ends through AtlasModule.fail() with `changed` and `retries_used` like every other failure.
+    """
 
     ATTRIBUTES = ('mode', 'owner', 'group', 'seuser', 'serole', 'setype', 'selevel')
 
@@ -99,13 +113,39 @@ class AnsibleFiles:
         args = self.module.load_file_common_arguments(self.module.params, path=path)
         if self.module.params.get('mode') is None and default_mode is not None:
             args['mode'] = default_mode
-        return self.module.set_fs_attributes_if_different(args, False)
+        action = f"apply the task's file attributes (mode, owner, group, SELinux) to {path}"
+        return bool(self._raising(action, self.module.set_fs_attributes_if_different, args, False))
 
     def register_temp(self, path: str) -> None:
         self.module.add_cleanup_file(path)
 
     def move(self, src: str, dest: str) -> None:
-        self.module.atomic_move(src, dest)
+        self._raising(f'move the verified download into place as {dest} (it was left as it was)', self.module.atomic_move, src, dest)
+
+    def _raising(self, action: str, func: t.Callable[..., t.Any], *args: t.Any) -> t.Any:
+        """func(*args) with fail_json turned into an exception for the duration; any failure becomes a TaskError."""
+        module = self.module
+
+        def raise_instead(msg: str, **details: t.Any) -> t.NoReturn:
+            raise _FileOpFailed(str(msg), details)
+
+        own = module.__dict__.get('fail_json')  # an instance attribute (a test's stand-in) is put back; else the method shows again
+        module.fail_json = raise_instead
+        try:
+            return func(*args)
+        except _FileOpFailed as failure:
+            detail = failure.details.get('details')
+            reason = f'{failure.msg} ({detail})' if detail and str(detail) not in failure.msg else failure.msg
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            # ansible-core 2.19's atomic_move raises Exception('Could not replace ...') from the OSError, which says why
+            cause = exc.__cause__ if isinstance(exc.__cause__, OSError) else exc
+            reason = getattr(cause, 'strerror', None) or str(cause)
+        finally:
+            if own is None:
+                del module.fail_json
+            else:
+                module.fail_json = own
+        raise TaskError(f'Could not {action}: {reason.rstrip(".")}.')
 
 
 class AtlasModule:

@@ -11,7 +11,11 @@ from __future__ import annotations
 import errno
 import gzip
 import io
+import json
 import os
+import stat
+import subprocess
+import sys
 import tarfile
 import threading
 import zlib
@@ -237,3 +241,179 @@ def test_destination_save_gives_the_temp_its_attributes_before_any_byte_then_mov
     kinds = [(kind, mode) for kind, _name, mode in files.calls]
     assert kinds == [('temp', None), ('attributes', 0o600), ('move', None), ('attributes', 0o600)]
     assert sorted(os.listdir(tmp_path)) == ['a.tgz']
+
+
+# ------------------------------------------------------------------ every byte on disk before the move (issue 17 item 7)
+def random_tgz(size):
+    """A .tgz of incompressible bytes: about `size` bytes on the wire, so several 1 MiB chunks."""
+    buf = io.BytesIO()
+    with gzip.GzipFile(fileobj=buf, mode='wb', compresslevel=1, mtime=0) as gz:
+        with tarfile.open(fileobj=gz, mode='w|') as tar:
+            data = os.urandom(size)
+            info = tarfile.TarInfo('dump/random.bson')
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def disk_that_fills(monkeypatch, room, per_call=None, error=errno.ENOSPC, lies=False):
+    """os.fdopen in _archive gives a real unbuffered file whose write() takes at most per_call bytes a call and, once
+    `room` bytes are in it, refuses with `error` after a short write (as a full disk or RLIMIT_FSIZE does). lies=True:
+    it says it wrote everything but keeps only what fits (bytes lost on the way, which only the size on disk shows)."""
+    real_fdopen = os.fdopen
+
+    class Filling(io.RawIOBase):
+        def __init__(self, fd, *_args, **_kwargs):
+            super().__init__()
+            self.file = real_fdopen(fd, 'wb', buffering=0)
+            self.written = 0
+
+        def writable(self):
+            return True
+
+        def write(self, data):
+            take = min(len(data), per_call or len(data), room - self.written)
+            if take <= 0 and not lies:
+                raise OSError(error, os.strerror(error))
+            take = max(take, 0)
+            self.file.write(bytes(data[:take]))
+            self.written += take
+            return len(data) if lies else take
+
+        def close(self):
+            self.file.close()
+            super().close()
+
+    monkeypatch.setattr(_archive.os, 'fdopen', Filling)
+
+
+PREVIOUS = b'the previous good archive\n'
+
+
+def save_over_previous(tmp_path, payload):
+    (tmp_path / 'a.tgz').write_bytes(PREVIOUS)
+    files = RecordedFiles()
+    return files, lambda: Destination(str(tmp_path / 'a.tgz'), files).save(serve(payload), SIGNED, str(tmp_path / 'a.tgz'), True, None)
+
+
+@pytest.mark.parametrize('error, says', [(errno.ENOSPC, 'the disk is full'), (errno.EFBIG, 'file-size limit'), (errno.EIO, 'Input/output error')])
+@responses.activate
+def test_a_disk_that_fills_inside_the_last_chunk_fails_and_leaves_the_previous_archive(tmp_path, monkeypatch, error, says):
+    payload = random_tgz(2 * 1024 * 1024 + 300000)  # three chunks; the disk fills 1000 bytes before the end
+    disk_that_fills(monkeypatch, room=len(payload) - 1000, error=error)
+    files, save = save_over_previous(tmp_path, payload)
+    with pytest.raises(DownloadFailed) as caught:
+        save()
+    assert says in str(caught.value) and 'could not write beside' in str(caught.value)
+    assert (tmp_path / 'a.tgz').read_bytes() == PREVIOUS  # untouched: never moved over
+    assert sorted(os.listdir(tmp_path)) == ['a.tgz']  # no .part left
+    assert 'move' not in [kind for kind, _name, _mode in files.calls]
+
+
+@responses.activate
+def test_short_writes_are_completed_before_the_move(tmp_path, monkeypatch):
+    payload = random_tgz(2 * 1024 * 1024 + 300000)
+    disk_that_fills(monkeypatch, room=len(payload) * 2, per_call=300000)  # every write short, the last chunk's too
+    _files, save = save_over_previous(tmp_path, payload)
+    saved = save()
+    assert (tmp_path / 'a.tgz').read_bytes() == payload and saved['size'] == len(payload)
+
+
+@responses.activate
+def test_bytes_lost_on_the_way_to_the_disk_fail_the_download(tmp_path, monkeypatch):
+    payload = random_tgz(2 * 1024 * 1024 + 300000)
+    disk_that_fills(monkeypatch, room=len(payload) - 1000, lies=True)  # the file system says yes to every byte, keeps fewer
+    files, save = save_over_previous(tmp_path, payload)
+    with pytest.raises(DownloadFailed) as caught:
+        save()
+    assert f'only {len(payload) - 1000} of the {len(payload)} bytes received reached the disk' in str(caught.value)
+    assert (tmp_path / 'a.tgz').read_bytes() == PREVIOUS and sorted(os.listdir(tmp_path)) == ['a.tgz']
+
+
+@responses.activate
+def test_the_file_is_synced_before_the_move_and_the_directory_after(tmp_path, monkeypatch):
+    real_fsync = os.fsync
+    files, save = save_over_previous(tmp_path, tgz_bytes())
+
+    def recording_fsync(fd):
+        kind = 'directory' if stat.S_ISDIR(os.fstat(fd).st_mode) else 'file'
+        files.calls.append(('fsync', kind, None))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, 'fsync', recording_fsync)
+    save()
+    assert [(kind, name) for kind, name, _mode in files.calls] == [
+        ('temp', files.calls[0][1]), ('attributes', files.calls[0][1]), ('fsync', 'file'), ('move', 'a.tgz'), ('attributes', 'a.tgz'),
+        ('fsync', 'directory')]
+
+
+@responses.activate
+def test_a_failed_fsync_fails_the_download_and_leaves_the_previous_archive(tmp_path, monkeypatch):
+    def failing_fsync(_fd):
+        raise OSError(errno.ENOSPC, 'No space left on device')  # late allocation (NFS, XFS delalloc): the disk fills at fsync
+
+    monkeypatch.setattr(os, 'fsync', failing_fsync)
+    files, save = save_over_previous(tmp_path, tgz_bytes())
+    with pytest.raises(DownloadFailed, match='the disk is full'):
+        save()
+    assert (tmp_path / 'a.tgz').read_bytes() == PREVIOUS and sorted(os.listdir(tmp_path)) == ['a.tgz']
+    assert 'move' not in [kind for kind, _name, _mode in files.calls]
+
+
+RLIMIT_SCRIPT = r'''
+import http.server, json, os, resource, signal, sys, threading
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._archive import Destination, DownloadFailed
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
+
+payload_path, dest, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with open(payload_path, 'rb') as handle:
+    payload = handle.read()
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header('Content-Length', str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *_args):
+        pass
+
+server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+
+class Files:
+    def apply_attributes(self, path, default_mode):
+        return False
+    def register_temp(self, path):
+        pass
+    def move(self, src, dest):
+        os.replace(src, dest)
+
+signal.signal(signal.SIGXFSZ, signal.SIG_DFL)  # as a host that does not ignore it: the default action kills the process
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+url = f'http://127.0.0.1:{server.server_address[1]}/backup-downloads/a.tgz?X-Amz-Signature=abc123def'
+try:
+    saved = Destination(dest, Files()).save(AtlasClient(base_url='https://atlas.test', retries=0), url, dest, True, None)
+    print(json.dumps({'saved': saved}))
+except DownloadFailed as failure:
+    print(json.dumps({'failed': str(failure)}))
+'''
+
+
+@pytest.mark.parametrize('where', ['last chunk', 'first chunk'])
+def test_a_real_file_size_limit_fails_cleanly_and_leaves_the_previous_archive(tmp_path, where):
+    payload = random_tgz(2 * 1024 * 1024 + 300000)
+    payload_path = tmp_path / 'payload.bin'
+    payload_path.write_bytes(payload)
+    out = tmp_path / 'out'
+    out.mkdir()
+    (out / 'a.tgz').write_bytes(PREVIOUS)
+    limit = len(payload) - 1000 if where == 'last chunk' else 500000
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))
+    proc = subprocess.run([sys.executable, '-c', RLIMIT_SCRIPT, str(payload_path), str(out / 'a.tgz'), str(limit)],
+                          capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert proc.returncode == 0, (proc.returncode, proc.stderr[-3000:])  # not killed by SIGXFSZ
+    outcome = json.loads(proc.stdout)
+    assert 'file-size limit' in outcome.get('failed', ''), outcome
+    assert (out / 'a.tgz').read_bytes() == PREVIOUS and sorted(os.listdir(out)) == ['a.tgz']

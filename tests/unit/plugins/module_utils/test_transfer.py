@@ -10,6 +10,7 @@ import errno
 import gzip
 import hashlib
 import io
+import os
 import re
 import threading
 import time
@@ -318,3 +319,62 @@ def test_no_resume_once_the_link_has_expired_on_atlas_clock(scripted):
     with pytest.raises(AtlasApiError) as caught:
         download(api, server.url + '/a.tgz?sig=' + SIGNATURE, io.BytesIO(), chunk_size=4096, link_expires=expired)
     assert caught.value.error_code == 'DOWNLOAD_TRUNCATED' and len(server.requests) == 1
+
+
+# ------------------------------------------------------------------ every byte written (issue 17 item 7)
+class LimitedSink(io.RawIOBase):
+    """An unbuffered file stand-in whose write() takes at most `per_call` bytes, and from `full_at` on (total bytes)
+    takes only what fits and then raises `error` (a disk that fills up): the shapes of a real short write."""
+
+    def __init__(self, per_call=None, full_at=None, error=errno.ENOSPC):
+        super().__init__()
+        self.data = bytearray()
+        self.per_call = per_call
+        self.full_at = full_at
+        self.error = error
+        self.calls = 0
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        self.calls += 1
+        take = len(data) if self.per_call is None else min(self.per_call, len(data))
+        if self.full_at is not None:
+            room = self.full_at - len(self.data)
+            if room <= 0:
+                raise OSError(self.error, os.strerror(self.error))
+            take = min(take, room)
+        self.data += bytes(data[:take])
+        return take
+
+
+@responses.activate
+def test_download_writes_the_rest_of_a_short_write():
+    body = b'\x1f\x8b' + bytes(range(256)) * 40  # 10242 bytes, in chunks of 4096: the last chunk is short-written too
+    responses.add(responses.GET, URL, body=body, headers={'Content-Length': str(len(body))})
+    sink = LimitedSink(per_call=1000)
+    result = download(client(), SIGNED, sink, chunk_size=4096)
+    assert bytes(sink.data) == body and result['size'] == len(body)
+    assert sink.calls >= 11  # at most 1000 bytes a call: the rest of each chunk was offered again until written whole
+
+
+@pytest.mark.parametrize('error', [errno.ENOSPC, errno.EFBIG])
+@responses.activate
+def test_download_fails_when_the_disk_fills_inside_the_last_chunk(error):
+    body = b'\x1f\x8b' + bytes(range(256)) * 40
+    responses.add(responses.GET, URL, body=body, headers={'Content-Length': str(len(body))})
+    sink = LimitedSink(full_at=len(body) - 100, error=error)  # the last write is short, the next one is refused
+    with pytest.raises(WriteFailed) as caught:
+        download(client(), SIGNED, sink, chunk_size=4096)
+    assert caught.value.error.errno == error and len(sink.data) == len(body) - 100
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_download_fails_on_a_write_that_takes_nothing():
+    responses.add(responses.GET, URL, body=b'\x1f\x8b' + b'x' * 100)
+    sink = LimitedSink(per_call=0)
+    with pytest.raises(WriteFailed) as caught:
+        download(client(), SIGNED, sink)
+    assert 'took no more bytes' in str(caught.value) and sink.calls == 1  # no endless loop
