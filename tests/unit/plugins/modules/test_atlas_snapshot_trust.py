@@ -17,7 +17,7 @@ try:
 except ImportError:  # before 2.19, fail_json passes an explicit exception (the traceback) through at any verbosity
     _traceback = None  # type: ignore[assignment]
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils import _client, _snapshot_ops, _waiter
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils import _client, _waiter
 from ansible_collections.mongodb_atlas.backup.plugins.modules import atlas_snapshot
 from ansible_collections.mongodb_atlas.backup.tests.unit.plugins.modules.atlas_test_utils import API, connection_args
 
