@@ -53,6 +53,7 @@ LAYERS = {
     '_auth': 1, '_client': 1, '_records': 1,
     '_transfer': 2, '_cluster': 2, '_waiter': 2, '_writes': 2,
     '_snapshots': 3, '_archive': 3, '_download_jobs': 3, '_restore_jobs': 3,
+    '_schedule': 3,
     '_snapshot_ops': 4,
     '_module': 5,
 }
