@@ -106,9 +106,13 @@ def normalize(doc: Doc) -> Doc:
         'policy_items': items,
         'copy_settings': sorted((_copy_setting(copy, items) for copy in doc.get('copySettings') or []),
                                 key=lambda copy: (copy['cloud_provider'] or '', copy['region_name'] or '')),
-        'auto_export': {'enabled': bool(doc.get('autoExportEnabled')), 'export_bucket_id': export.get('exportBucketId'),
-                        'frequency': export.get('frequencyType')},
+        'auto_export': export_settings(bool(doc.get('autoExportEnabled')), export.get('exportBucketId'), export.get('frequencyType')),
     }
+
+
+def export_settings(enabled: bool, bucket: str | None, frequency: str | None) -> Doc:
+    """auto_export in module terms: {enabled: false} when off (no nulls, so it can be fed back as an option)."""
+    return {'enabled': True, 'export_bucket_id': bucket, 'frequency': frequency} if enabled else {'enabled': False}
 
 
 def desired_from(params: Doc, current: Doc) -> Doc:
@@ -128,8 +132,7 @@ def desired_from(params: Doc, current: Doc) -> Doc:
     if params.get('auto_export') is not None:
         export = params['auto_export']
         enabled = export.get('enabled', True) is not False
-        wanted['auto_export'] = {'enabled': enabled, 'export_bucket_id': export.get('export_bucket_id') if enabled else None,
-                                 'frequency': export.get('frequency') if enabled else None}
+        wanted['auto_export'] = export_settings(enabled, export.get('export_bucket_id'), export.get('frequency'))
     return wanted
 
 
@@ -194,7 +197,7 @@ def validate_static(wanted: Doc) -> list[str]:
             if not any(own['frequency'] == item['frequency'] for own in wanted['policy_items']):
                 problems.append(f'{label}: copies {item["frequency"]} snapshots, but the schedule has no {item["frequency"]} item.')
     export = wanted['auto_export']
-    if export['enabled'] and not (export['export_bucket_id'] and export['frequency']):
+    if export['enabled'] and not (export.get('export_bucket_id') and export.get('frequency')):
         problems.append('auto_export needs export_bucket_id and frequency when enabled (or set enabled false).')
     return problems
 

@@ -235,9 +235,9 @@ schedule:
       elements: dict
       sample: []
     auto_export:
-      description: C(enabled), C(export_bucket_id) and C(frequency).
+      description: C(enabled), and when enabled C(export_bucket_id) and C(frequency).
       type: dict
-      sample: {enabled: false, export_bucket_id: null, frequency: null}
+      sample: {enabled: false}
 next_snapshot:
   description: When Atlas takes the next scheduled snapshot (UTC), as read (before the change in check mode).
   returned: success

@@ -87,7 +87,7 @@ schedules:
         restore_window_days: 7
         policy_items: [{frequency: hourly, every: 6, keep: 2, unit: days}, {frequency: daily, every: 1, keep: 7, unit: days}]
         copy_settings: []
-        auto_export: {enabled: false, export_bucket_id: null, frequency: null}
+        auto_export: {enabled: false}
     next_snapshot:
       description: When Atlas takes the next scheduled snapshot (UTC).
       type: str
