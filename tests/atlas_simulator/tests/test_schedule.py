@@ -93,9 +93,11 @@ def test_validation_refusals(sim, owner):
     assert error_code(patch(one('hourly', 3, 'days', 2))) == (400, 'BACKUP_POLICY_INVALID')
     assert error_code(patch(one('monthly', 29, 'months', 2))) == (400, 'BACKUP_POLICY_INVALID')
     assert error_code(patch(one('fortnightly', 1, 'days', 2))) == (400, 'INVALID_ENUM_VALUE')
-    two = {'policies': [{'policyItems': one('daily', 1, 'days', 14)['policies'][0]['policyItems'] + one('weekly', 1, 'weeks', 1)['policies'][0]['policyItems']}]}
+    pair = one('daily', 1, 'days', 14)['policies'][0]['policyItems'] + one('weekly', 1, 'weeks', 1)['policies'][0]['policyItems']
+    two = {'policies': [{'policyItems': pair}]}
     assert error_code(patch(two)) == (400, 'BACKUP_POLICY_INVALID')
-    ghost = {'policies': [{'policyItems': [dict(one('daily', 1, 'days', 7)['policies'][0]['policyItems'][0], id='0' * 24)]}]}
+    daily = one('daily', 1, 'days', 7)['policies'][0]['policyItems'][0]
+    ghost = {'policies': [{'policyItems': [dict(daily, id='0' * 24)]}]}
     assert error_code(patch(ghost)) == (400, 'BACKUP_POLICY_ITEM_NOT_FOUND')
     assert error_code(patch({'restoreWindowDays': 3})) == (400, 'CONTINUOUS_BACKUP_NOT_ENABLED')
     assert error_code(patch({'restoreWindowDays': 5}, '/clusters/Cluster0/backup/schedule')) == (400, 'BACKUP_POLICY_INVALID')  # hourly kept 2 days
@@ -107,7 +109,8 @@ def test_validation_refusals(sim, owner):
     assert patch(copy).status_code == 200
     assert call(owner, 'GET', sim.v2(PATH), accept=V2023).json()['copySettings'][0]['frequencies'] == ['DAILY']
     assert error_code(call(owner, 'PATCH', sim.v2(PATH), {'copyPolicyItemsEnabled': True}, accept=V2023)) == (400, 'INVALID_ATTRIBUTE')
-    assert error_code(call(owner, 'PATCH', sim.v2('/clusters/Flex0/backup/schedule'), {'referenceHourOfDay': 1})) == (400, 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API')
+    flex = call(owner, 'PATCH', sim.v2('/clusters/Flex0/backup/schedule'), {'referenceHourOfDay': 1})
+    assert error_code(flex) == (400, 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API')
     assert error_code(call(session_for('reader-public', 'reader-private'), 'PATCH', sim.v2(PATH), {'referenceHourOfDay': 1}))[0] == 401
 
 
