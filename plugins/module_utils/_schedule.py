@@ -227,7 +227,8 @@ def validate_for_cluster(wanted: Doc, current: Doc, cluster: ClusterInfo, cluste
         problems.append(f'restore_window_days applies to continuous cloud backup only, which cluster {cluster.name} does not use; '
                         'leave restore_window_days out, or turn continuous cloud backup on for the cluster first.')
     hourly = [item for item in wanted['policy_items'] if item['frequency'] == 'hourly']
-    if cluster.pit_enabled and window and hourly and window > max(retention_days(item) for item in hourly):
+    touched = 'restore_window_days' in changed or 'policy_items' in changed  # a window Atlas already holds is its business
+    if touched and cluster.pit_enabled and window and hourly and window > max(retention_days(item) for item in hourly):
         longest = max(hourly, key=retention_days)
         problems.append(f'restore_window_days {window} is longer than the hourly snapshots are kept ({longest["keep"]} {longest["unit"]}); '
                         'shorten the window or keep hourly snapshots longer.')
@@ -473,6 +474,10 @@ def apply(client: AtlasClient, group_id: str, cluster_name: str, params: Doc, ch
     PATCH of what differs (or the DELETE); check mode stops before the write. Every check runs before any write.
     """
     absent = params.get('state') == 'absent'
+    ignored = [key for key in ('reference_hour_of_day', 'reference_minute_of_hour', 'restore_window_days', 'policy_items', 'copy_settings',
+                               'auto_export') if absent and params.get(key) is not None]
+    if ignored:
+        warn(f'state is absent, so {", ".join(ignored)} {"is" if len(ignored) == 1 else "are"} ignored: every policy item is removed.')
     if not absent and params.get('policy_items') is not None:
         problems = validate_items([user_item(item) for item in params['policy_items']])
         if problems:

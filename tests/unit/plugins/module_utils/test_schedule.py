@@ -232,3 +232,24 @@ def test_report_reads_every_dedicated_cluster_once():
     assert [s['name'] for s in found['schedules']] == ['A', 'B'] and found['compliance_policy'] is None
     assert len(responses.calls) == 5
     assert found['schedules'][0]['schedule'] == normalize(schedule_doc())
+
+
+@responses.activate
+def test_a_restore_window_atlas_already_holds_does_not_block_an_unrelated_change():
+    # Cluster with continuous backup, a 7-day window and hourly snapshots kept 2 days (Atlas's defaults): a new reference
+    # hour is not the task's business with the window; shortening the hourly retention further is.
+    responses.get(SCHEDULE, json=schedule_doc())
+    responses.get(CLUSTER, json=dict(CLUSTER_DOC, pitEnabled=True))
+    responses.get(POLICY, json={})
+    planned = apply(client(), G, 'C', params(reference_hour_of_day=4), True, print)
+    assert planned['changes'] == ['reference_hour_of_day']
+    with pytest.raises(TaskError, match='restore_window_days 7 is longer than the hourly snapshots are kept'):
+        apply(client(), G, 'C', params(policy_items=[dict(USER_ITEMS[0], keep=1)] + USER_ITEMS[1:]), True, print)
+
+
+def test_absent_warns_about_the_options_it_ignores():
+    warnings = []
+    with responses.RequestsMock() as mocked:
+        mocked.get(SCHEDULE, json=schedule_doc(items=[]))
+        result = apply(client(), G, 'C', params(state='absent', reference_hour_of_day=4), False, warnings.append)
+    assert result['changed'] is False and warnings == ['state is absent, so reference_hour_of_day is ignored: every policy item is removed.']
