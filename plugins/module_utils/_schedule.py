@@ -218,7 +218,7 @@ def cluster_provider(cluster_doc: Doc) -> tuple[str | None, list[str], str | Non
     return provider, [name for name in regions if name], zone
 
 
-def validate_for_cluster(wanted: Doc, current: Doc, cluster: ClusterInfo, cluster_doc: Doc, changed: list[str],
+def validate_for_cluster(wanted: Doc, cluster: ClusterInfo, cluster_doc: Doc, changed: list[str],
                          warn: t.Callable[[str], None]) -> list[str]:
     """Checks that need the cluster: continuous backup for a restore window, the window within the hourly retention, copy regions."""
     problems = []
@@ -497,7 +497,7 @@ def apply(client: AtlasClient, group_id: str, cluster_name: str, params: Doc, ch
     problems = [] if wanted is None else validate_static(wanted)
     cluster, cluster_doc = read_cluster(client, group_id, cluster_name)
     if wanted is not None:
-        problems += validate_for_cluster(wanted, before, cluster, cluster_doc, changed, warn)
+        problems += validate_for_cluster(wanted, cluster, cluster_doc, changed, warn)
         if 'copy_settings' in changed and client.api_version != 'v2':
             problems.append('copy_settings can only be set with api_version v2 (copy policy items do not exist in v1.0).')
     if problems:
