@@ -34,7 +34,11 @@ COLLECTION_VERSION = '0.3.0'
 BACKUP_VERSION = '2023-01-01'   # cloud backup and tenant resources
 FLEX_VERSION = '2024-11-13'     # flex resources: v2 only, v1.0 has no flex API
 CLUSTER_VERSION = '2024-08-05'  # GET cluster in v2
+SCHEDULE_VERSION = '2024-08-05'    # the cloud backup schedule (2023-01-01 deprecated)
+COMPLIANCE_VERSION = '2023-10-01'  # the Backup Compliance Policy: v2 only
 RESOURCE_VERSIONS = {'backup': BACKUP_VERSION, 'tenant': BACKUP_VERSION, 'flex': FLEX_VERSION, 'cluster': CLUSTER_VERSION}
+RESOURCE_VERSIONS.update(schedule=SCHEDULE_VERSION, compliance=COMPLIANCE_VERSION)
+V2_ONLY = ('flex', 'compliance')
 API_VERSIONS = ('v2', 'v1.0')
 PAGE_SIZE = 500
 MAX_PAGES = 1000
@@ -142,10 +146,10 @@ class AtlasClient:
 
     # --- request building -------------------------------------------------------------------
     def path_version(self, resource: str) -> str:
-        """v2 or v1.0 for this resource: Flex exists only in v2."""
+        """v2 or v1.0 for this resource: Flex and the Backup Compliance Policy exist only in v2."""
         if resource not in RESOURCE_VERSIONS:
             raise ValueError(f'unknown resource {resource!r}; expected one of {", ".join(sorted(RESOURCE_VERSIONS))}')
-        return 'v2' if resource == 'flex' else self.api_version
+        return 'v2' if resource in V2_ONLY else self.api_version
 
     def url_path(self, path: str, resource: str) -> str:
         """The full URL path: /api/atlas/<version> + path."""

@@ -48,6 +48,11 @@ def flex_clusters_path(group_id: str) -> str:
     return f'/groups/{group_id}/flexClusters'
 
 
+def compliance_policy_path(group_id: str) -> str:
+    """The project's Backup Compliance Policy (GET; v2 only)."""
+    return f'/groups/{group_id}/backupCompliancePolicy'
+
+
 def kind_from_description(doc: dict[str, t.Any]) -> ClusterInfo:
     """Work out a dedicated or shared-tier cluster's kind from GET cluster (v2 2024-08-05 or v1.0 legacy shape)."""
     tier = None
@@ -124,7 +129,8 @@ class Endpoints:
         self.retention_base = f'{cluster}/backup/snapshots'  # Atlas re-dates through the replica-set path for every kind
         self.take: str | None = None        # POST an on-demand snapshot (dedicated)
         self.download: str | None = None    # POST a download job (flex, tenant)
-        self.schedule: str | None = None    # GET the backup schedule: continuous backup, restore window (dedicated)
+        self.schedule: str | None = None    # GET, PATCH, DELETE the backup schedule (dedicated)
+        self.compliance = compliance_policy_path(group_id)  # the project's Backup Compliance Policy, beside every kind
         if kind == FLEX:
             flex = f'/groups/{group_id}/flexClusters/{cluster_name}/backup'
             self.resource = 'flex'

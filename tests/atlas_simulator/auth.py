@@ -31,6 +31,7 @@ PERMISSIONS = {
     'restore_read': {'Project Owner', 'Project Backup Manager'},
     'restore': {'Project Owner', 'Project Backup Manager', 'Project Backup Export Operator', 'Project Backup Recovery Operator'},
     'flex_restore': {'Project Owner', 'Project Backup Recovery Operator'},
+    'compliance': {'Project Owner'},   # GET backupCompliancePolicy (FACTS 12.2 x-rolesRequirements)
 }
 
 _PARAM = re.compile(r'(\w+)=(?:"([^"]*)"|([^,\s]*))')

@@ -38,6 +38,9 @@ DEFAULTS: dict[str, t.Any] = {
     # token (and revoke) requests per minute per (client address, client id): 10, the stricter of the docs' two numbers
     # (the Terraform guide's quoted 429 says 10, its troubleshooting page 50).
     'oauth': {'token_lifetime': 3600, 'max_active_tokens': 100, 'requests_per_minute': 10},
+    # The project's Backup Compliance Policy (FACTS 12.2): null (none, the default) or DataProtectionSettings20231001 fields,
+    # e.g. {"scheduledPolicyItems": [{"frequencyType": "daily", "frequencyInterval": 1, "retentionUnit": "days", "retentionValue": 7}]}.
+    'compliance_policy': None,
 }
 SEED_KEYS = ('api_keys', 'service_accounts', 'clusters', 'project_id')
 
@@ -93,6 +96,9 @@ def validate(partial: t.Any, allow_seed: bool = False) -> dict[str, t.Any]:
             _section(key, value, {'token_lifetime': (1, False), 'max_active_tokens': (1, True), 'requests_per_minute': (1, True)})
         elif key == 'snapshot_durations':
             _section(key, value, {'queued': (0, False), 'in_progress': (0, False)})
+        elif key == 'compliance_policy':
+            if value is not None and not isinstance(value, dict):
+                raise ConfigError(f'compliance_policy must be null or an object of DataProtectionSettings fields, got {value!r}')
         elif key in ('failing_clusters', 'failing_downloads'):
             _names(key, value)
         elif key == 'archive_size':

@@ -5,15 +5,16 @@
 """The control API under /__sim__/: reset, request log, faults, clock, config, state. No auth, never logged."""
 from __future__ import annotations
 
+import copy
 import datetime
 import json
 import typing as t
 import urllib.parse
 
-from atlas_simulator import render
+from atlas_simulator import render, routes_schedule
 from atlas_simulator.config import ConfigError, validate
 from atlas_simulator.faults import FaultError
-from atlas_simulator.state import FLEX, TENANT, Cluster, RestoreJob, World, iso
+from atlas_simulator.state import FLEX, FREE, TENANT, Cluster, RestoreJob, World, iso
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from atlas_simulator.server import Simulator
@@ -70,6 +71,10 @@ def _restore_record(world: World, cluster: Cluster, now: datetime.datetime) -> d
     return record
 
 
+class _Ctx(t.NamedTuple):
+    world: World
+
+
 def _cluster_state(sim: Simulator, cluster: Cluster, now: datetime.datetime, base: str) -> dict[str, t.Any]:
     kind = cluster.effective_kind(sim.config['tenant_sunset'])
     if kind in (TENANT, FLEX):
@@ -79,6 +84,9 @@ def _cluster_state(sim: Simulator, cluster: Cluster, now: datetime.datetime, bas
     doc = {'kind': kind, 'tier': cluster.tier, 'snapshots': snaps, 'pit_enabled': cluster.pit_enabled, 'restore': _restore_record(sim.world, cluster, now)}
     if cluster.pit_enabled:
         doc['restore_window_days'] = cluster.restore_window_days
+    if kind not in (TENANT, FLEX, FREE):  # the stored schedule in API shape (created with the default items on first read)
+        schedule = sim.world.schedules.get(cluster.name) or routes_schedule.schedule_of(_Ctx(sim.world), cluster)
+        doc['schedule'] = copy.deepcopy(schedule)
     return doc
 
 
@@ -97,7 +105,7 @@ def state(sim: Simulator) -> dict[str, t.Any]:
         job.pop('links', None)
     accounts = {client_id: {'active_tokens': sim.oauth.active_tokens(client_id)} for client_id in list(sim.service_accounts)}
     return {'now': iso(now), 'group_id': world.group_id, 'clusters': clusters, 'download_jobs': jobs, 'restore_jobs': restores,
-            'service_accounts': accounts}
+            'service_accounts': accounts, 'compliance_policy': sim.config.get('compliance_policy')}
 
 
 def handle(sim: Simulator, method: str, path: str, query_string: str, raw_body: bytes) -> tuple[int, t.Any]:

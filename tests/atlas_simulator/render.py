@@ -150,32 +150,6 @@ def restore_job(job: RestoreJob, now: datetime.datetime, base: str, group_id: st
     return doc
 
 
-def schedule(cluster: Cluster, version: str, now: datetime.datetime, base: str, group_id: str) -> dict[str, t.Any]:
-    """DiskBackupSnapshotSchedule (2023-01-01, v1.0) / DiskBackupSnapshotSchedule20240805: the seed's daily 03:00 UTC, 7-day policy."""
-    following = now.replace(hour=3, minute=0, second=0, microsecond=0)
-    if following <= now:
-        following += datetime.timedelta(days=1)
-    path = f'/api/atlas/v2/groups/{group_id}/clusters/{cluster.name}/backup/schedule'
-    doc: dict[str, t.Any] = {
-        'clusterId': cluster_id(cluster),
-        'clusterName': cluster.name,
-        'autoExportEnabled': False,
-        'copySettings': [],
-        'extraRetentionSettings': [],
-        'nextSnapshot': iso(following),
-        'policies': [{'id': '65a0000000000000000000f0', 'policyItems': [
-            {'id': '65a0000000000000000000f1', 'frequencyInterval': 1, 'frequencyType': 'daily', 'retentionUnit': 'days', 'retentionValue': 7}]}],
-        'referenceHourOfDay': 3,
-        'referenceMinuteOfHour': 0,
-        'restoreWindowDays': cluster.restore_window_days,
-        'useOrgAndGroupNamesInExportPrefix': False,
-        'links': links(base, path),
-    }
-    if version == '2024-08-05':
-        doc['autoCopySettingsEnabled'] = False
-    return doc
-
-
 def cluster_id(cluster: Cluster) -> str:
     return f'65b00000000000000000{sum(map(ord, cluster.name)) % 10000:04d}'
 
@@ -208,7 +182,7 @@ def cluster_description(cluster: Cluster, version: str, base: str, group_id: str
             settings['backingProviderName'] = region['backingProviderName']
         return dict(common, providerSettings=settings, providerBackupEnabled=dedicated, backupEnabled=False,
                     numShards=cluster.shards if cluster.kind == SHARDED else 1)
-    specs = [{'id': f'65c0000000000000000000{index:02d}', 'zoneName': 'Zone 1', 'regionConfigs': [_region(cluster)]}
+    specs = [{'id': f'65c0000000000000000000{index:02d}', 'zoneId': '65c1000000000000000000a0', 'zoneName': 'Zone 1', 'regionConfigs': [_region(cluster)]}
              for index in range(cluster.shards if cluster.kind == SHARDED else 1)]
     return dict(common, backupEnabled=dedicated, replicationSpecs=specs)
 

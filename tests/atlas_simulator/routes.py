@@ -9,7 +9,7 @@ import dataclasses
 import re
 import typing as t
 
-from atlas_simulator import routes_backup as backup, routes_download_jobs as shared, routes_restore as restore
+from atlas_simulator import routes_backup as backup, routes_download_jobs as shared, routes_restore as restore, routes_schedule as schedule
 from atlas_simulator.errors import ApiError
 from atlas_simulator.routes_common import NAME, Context, check_id
 
@@ -17,6 +17,7 @@ BACKUP_VERSIONS = ('2023-01-01',)
 FLEX_VERSIONS = ('2024-11-13',)
 CLUSTER_VERSIONS = ('2023-01-01', '2023-02-01', '2024-08-05')
 SCHEDULE_VERSIONS = ('2023-01-01', '2024-08-05')
+COMPLIANCE_VERSIONS = ('2023-10-01',)
 
 
 @dataclasses.dataclass
@@ -55,7 +56,10 @@ ROUTES = [
     _route('GET', SNAP + '/{id}', backup.get_snapshot, BACKUP_VERSIONS, 'read', 'backup'),
     _route('PATCH', SNAP + '/{id}', backup.patch_snapshot, BACKUP_VERSIONS, 'manage', 'backup'),
     _route('DELETE', SNAP + '/{id}', backup.delete_snapshot, BACKUP_VERSIONS, 'manage', 'backup'),
-    _route('GET', '/clusters/{name}/backup/schedule', restore.get_schedule, SCHEDULE_VERSIONS, 'read', 'backup'),
+    _route('GET', '/clusters/{name}/backup/schedule', schedule.get_schedule, SCHEDULE_VERSIONS, 'read', 'backup'),
+    _route('PATCH', '/clusters/{name}/backup/schedule', schedule.patch_schedule, SCHEDULE_VERSIONS, 'manage', 'backup'),
+    _route('DELETE', '/clusters/{name}/backup/schedule', schedule.delete_schedule, SCHEDULE_VERSIONS, 'manage', 'backup'),
+    _route('GET', '/backupCompliancePolicy', schedule.get_compliance_policy, COMPLIANCE_VERSIONS, 'compliance', 'backup', v2_only=True),
     _route('GET', RESTORE, restore.list_restore_jobs, BACKUP_VERSIONS, 'restore_read', 'backup'),
     _route('POST', RESTORE, restore.create_restore_job, BACKUP_VERSIONS, 'restore', 'backup'),
     _route('GET', RESTORE + '/{id}', restore.get_restore_job, BACKUP_VERSIONS, 'restore_read', 'backup'),

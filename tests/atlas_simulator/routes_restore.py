@@ -68,10 +68,6 @@ def cancel_restore_job(ctx: Context, name: str, job_id: str) -> tuple[int, t.Any
     return 204, None
 
 
-def get_schedule(ctx: Context, name: str) -> tuple[int, t.Any]:
-    return 200, render.schedule(backup_cluster(ctx, name), ctx.version, ctx.now, ctx.base, ctx.world.group_id)
-
-
 # ---------------------------------------------------------------- create
 def create_restore_job(ctx: Context, name: str) -> tuple[int, t.Any]:
     """POST: 200 with the new job (FACTS 10.1); the checks run in the order below."""

@@ -110,6 +110,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                             'range': self.headers.get('Range'),
                             'server': self.server.role, 'time': time.time()})
         self.entry = entry
+        if parsed.path.endswith('/backup/schedule') and raw_body:  # what a schedule write sent, for the scenarios to judge
+            try:
+                entry['body'] = json.loads(raw_body)
+            except ValueError:
+                entry['body'] = None
         try:
             if self.server.role == 'download':
                 entry['status'] = self.serve_download(parsed)

@@ -227,6 +227,7 @@ class World:
         self.jobs: list[DownloadJob] = []
         self.restore_jobs: list[RestoreJob] = []
         self.used_links: set[str] = set()   # object paths of one-time restore download links fully served
+        self.schedules: dict[str, dict[str, t.Any]] = {}  # backup schedules by cluster name, created on first use (routes_schedule)
         self.config = config
         self.ids = Ids()
 

@@ -150,3 +150,27 @@ def test_restore_drill(runner, sim, tmp_path):
     again = play(runner, sim, 'restore_drill.yml', '-e', f'archive_dir={archive_dir}')
     assert recap_changed(again.stdout) == 0 and 'already restored' in again.stdout
     assert len(sim.state()['restore_jobs']) == jobs  # the re-run started nothing
+
+
+def test_backup_policy(runner, sim):
+    copy = os.path.join(runner.tmp, 'backup_policy.drift.play.yml')
+    shutil.copy(os.path.join(PLAYBOOKS, 'backup_policy.yml'), copy)
+    drift = runner.run(copy, check=True, extra_env=env_for(sim), inventory=False, extra_args=['-e', 'drift_check=true'])
+    assert drift.returncode != 0 and "Drifted from the backup policy: ['Cluster0', 'Sharded0', 'Staging0']" in drift.stdout
+    assert [entry for entry in sim.requests_log() if entry['method'] != 'GET'] == []
+    first = play(runner, sim, 'backup_policy.yml')
+    assert "changed ['Cluster0', 'Sharded0', 'Staging0']" in first.stdout
+    for name in ('Cluster0', 'Sharded0', 'Staging0'):
+        stored = sim.state()['clusters'][name]['schedule']
+        assert (stored['referenceHourOfDay'], stored['referenceMinuteOfHour']) == (2, 30)
+        assert [(i['frequencyType'], i['retentionValue']) for i in stored['policies'][0]['policyItems']] == [
+            ('hourly', 7), ('daily', 7), ('weekly', 4), ('monthly', 12)]
+    before = len(sim.requests_log())
+    again = play(runner, sim, 'backup_policy.yml', '-e', 'drift_check=true', check=True)
+    assert recap_changed(again.stdout) == 0 and 'changed []' in again.stdout
+    log = [entry for entry in sim.requests_log()[before:] if entry['server'] == 'api']
+    assert {entry['method'] for entry in log} == {'GET'}
+    # the challenge, the two cluster lists, one schedule per dedicated cluster (3), the compliance policy
+    assert len(log) == 7
+    assert len([entry for entry in log if entry['path'].endswith('/backup/schedule')]) == 3
+    assert len([entry for entry in log if entry['path'].endswith('/backupCompliancePolicy')]) == 1

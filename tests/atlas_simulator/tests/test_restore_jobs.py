@@ -85,7 +85,7 @@ def test_schedule_shows_the_restore_window(sim, reader, accept, schema):
     doc = response.json()
     assert_conforms(doc, schema)
     assert doc['restoreWindowDays'] == 7 and doc['clusterName'] == 'Cluster0' and doc['referenceHourOfDay'] == 3
-    assert doc['policies'][0]['policyItems'][0]['frequencyType'] == 'daily'
+    assert [item['frequencyType'] for item in doc['policies'][0]['policyItems']] == ['hourly', 'daily', 'weekly', 'monthly']
     assert ('autoCopySettingsEnabled' in doc) == (schema.endswith('20240805'))
 
 
