@@ -105,7 +105,7 @@ class RestorePlan:
 
     def check_restore_point(self) -> None:
         """The moment lies inside the source's restore window (on Atlas's clock)."""
-        schedule = self.client.get(t.cast(str, self.jobs.where.schedule)) or {}
+        schedule = self.client.get(t.cast(str, self.jobs.where.schedule), resource='schedule') or {}
         days = schedule.get('restoreWindowDays')
         moment = self.request.pit_seconds if self.request.pit_seconds is not None else self.request.oplog_ts
         now = self.client.now().timestamp()
