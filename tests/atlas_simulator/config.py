@@ -10,7 +10,7 @@ import json
 import re
 import typing as t
 
-# Atlas's rate-limit endpoint sets (the docs' table of April 2026, FACTS 5.2): a token bucket per project and set, each with its
+# Atlas's rate-limit endpoint sets (the docs' rate-limit table of April 2026): a token bucket per project and set, each with its
 # own capacity, refilled by `refill` tokens every `period` seconds. The two shared-tier sets are the older table's; only the
 # 2025 world serves the tenant endpoints they meter.
 RATE_LIMIT_SETS: dict[str, dict[str, t.Any]] = {
