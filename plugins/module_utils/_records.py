@@ -60,12 +60,18 @@ def expires_time(doc: dict[str, t.Any]) -> datetime.datetime | None:
     return parse_time(expires_of(doc))
 
 
+def untimed_and_unfinished(doc: dict[str, t.Any]) -> bool:
+    """Queued or running and without any creation time yet: Atlas gives an on-demand cloud backup snapshot its createdAt only
+    when it completes (recorded by the Atlas CLI), so such a snapshot is the newest there is, whenever it was requested."""
+    return created_of(doc) is None and status_of(doc) in UNFINISHED
+
+
 def _age_key(doc: dict[str, t.Any]) -> datetime.datetime:
-    """Sort key: the creation time; a queued item that has none yet is the newest; an unreadable one the oldest."""
+    """Sort key: the creation time; a queued or running item that has none yet is the newest; an unreadable one the oldest."""
     created = created_time(doc)
     if created is not None:
         return created
-    return _NEWEST if created_of(doc) is None and status_of(doc) == QUEUED else _OLDEST
+    return _NEWEST if untimed_and_unfinished(doc) else _OLDEST
 
 
 def newest_first(docs: t.Iterable[dict[str, t.Any]]) -> list[dict[str, t.Any]]:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime
+import math
 import typing as t
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
@@ -21,6 +22,7 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._writes impor
 
 USABLE = (QUEUED, IN_PROGRESS, COMPLETED)
 DAY = 86400.0
+SLACK = 60.0  # seconds of rounding between Atlas's timestamps that never move a retention to another day
 
 
 def is_on_demand(snapshot: dict[str, t.Any]) -> bool:
@@ -48,7 +50,8 @@ def find_reusable_snapshot(snapshots: list[dict[str, t.Any]], description: str |
     """The newest on-demand snapshot with this description that is queued, in progress or completed (and young enough).
 
     Newest by creation time, whatever order Atlas listed them in. With max_age, a snapshot counts as young only when its
-    creation time is known and recent; a queued one that has no creation time yet was just requested and counts.
+    creation time is known and recent; a queued or running one that has no creation time yet (Atlas writes it on
+    completion) counts, so a re-run while last night's snapshot is still running reuses it instead of taking another.
     """
     for snap in newest_first(snapshots):
         if not is_on_demand(snap) or snap.get('description') != description or status_of(snap) not in USABLE:
@@ -60,12 +63,24 @@ def find_reusable_snapshot(snapshots: list[dict[str, t.Any]], description: str |
 
 
 def retention_days(snapshot: dict[str, t.Any], now: datetime.datetime) -> int | None:
-    """The snapshot's retention in whole days (expiry minus creation), or None when Atlas did not say (or unreadably)."""
+    """The snapshot's retention in whole days, or None when Atlas did not say (or unreadably).
+
+    Atlas counts the retention of a finished snapshot from its completion while createdAt says when it started (recorded:
+    createdAt 03:28:08, expiresAt the next day 03:29:21 for one day), so expiry minus creation is the retention plus the
+    snapshot's own duration: read down, tolerating up to a day of it (rounding would add a day for a snapshot that ran over
+    12 hours and trigger a needless re-date). While the snapshot runs the expiry is counted from the request, before
+    createdAt (or now, when there is none yet): read up, tolerating up to a day since the request.
+    """
     expires = expires_time(snapshot)
     if expires is None:
         return None
-    created = created_time(snapshot) or now
-    return int(round((expires - created).total_seconds() / DAY))
+    created = created_time(snapshot)
+    span = (expires - (created or now)).total_seconds()
+    if status_of(snapshot) in UNFINISHED:
+        return int(math.ceil((span - SLACK) / DAY))
+    if created is None:  # finished, but no readable creation time: the best guess there is
+        return int(round(span / DAY))
+    return int(math.floor((span + SLACK) / DAY))
 
 
 def diff_view(snapshot: dict[str, t.Any] | None) -> dict[str, t.Any]:

@@ -12,7 +12,7 @@ import typing as t
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import Endpoints
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, is_missing
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import QUEUED, created_of, created_time, newest_first, status_of
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import created_time, newest_first, status_of, untimed_and_unfinished
 
 
 def list_snapshots(client: AtlasClient, where: Endpoints) -> list[dict[str, t.Any]]:
@@ -58,9 +58,10 @@ def filter_snapshots(snapshots: list[dict[str, t.Any]], status: str | None = Non
 
 
 def young_enough(snapshot: dict[str, t.Any], max_age: int, now: datetime.datetime) -> bool:
-    """Created within max_age minutes of now (Atlas's clock). A queued snapshot without a creation time yet was just
-    requested and counts; a creation time that cannot be read never does."""
+    """Created within max_age minutes of now (Atlas's clock). A queued or running snapshot without a creation time yet
+    counts (Atlas writes createdAt only on completion: it is the newest snapshot there is); a creation time that cannot
+    be read never does."""
     created = created_time(snapshot)
     if created is None:  # never "fresh" on a time we cannot read
-        return created_of(snapshot) is None and status_of(snapshot) == QUEUED
+        return untimed_and_unfinished(snapshot)
     return (now - created).total_seconds() <= max_age * 60

@@ -10,10 +10,29 @@ import json
 import re
 import typing as t
 
+# Atlas's rate-limit endpoint sets (the docs' rate-limit table of April 2026): a token bucket per project and set, each with its
+# own capacity, refilled by `refill` tokens every `period` seconds. The two shared-tier sets are the older table's; only the
+# 2025 world serves the tenant endpoints they meter.
+RATE_LIMIT_SETS: dict[str, dict[str, t.Any]] = {
+    'cloud_backups': {'capacity': 1200, 'refill': 500, 'period': 60},
+    'clusters': {'capacity': 10000, 'refill': 5000, 'period': 60},
+    'flex_clusters': {'capacity': 1200, 'refill': 500, 'period': 60},
+    'flex_snapshots': {'capacity': 1200, 'refill': 500, 'period': 60},
+    'flex_restore_jobs': {'capacity': 1200, 'refill': 500, 'period': 60},
+    'shared_tier_snapshots': {'capacity': 4000, 'refill': 2000, 'period': 60},
+    'shared_tier_restore_jobs': {'capacity': 4000, 'refill': 2000, 'period': 60},
+}
+BUCKET_FIELDS: dict[str, tuple[float, bool]] = {'capacity': (1, True), 'refill': (1, True), 'period': (0.001, False)}
+# The worlds: '2026' is Atlas as of December 2026 (no M2/M5 cluster: each was migrated to Flex and kept its name; the tenant
+# backup endpoints answer as removed, with tenant_sunset's status); '2025' is Atlas before 2026-01-22 (M2/M5 clusters and
+# their tenant endpoints alive).
+WORLDS = ('2026', '2025')
+
 DEFAULTS: dict[str, t.Any] = {
+    'world': '2026',
     'nonce_lifetime': 300,
-    'tenant_sunset': None,
-    'rate_limit': {'capacity': 1200, 'refill': 500, 'period': 60},
+    'tenant_sunset': 410,
+    'rate_limit': RATE_LIMIT_SETS,
     'snapshot_durations': {'queued': 1, 'in_progress': 2},
     'download_duration': 1,
     'archive_size': 1048576,
@@ -70,6 +89,24 @@ def _section(name: str, value: t.Any, fields: dict[str, tuple[float, bool]]) -> 
         _number(f'{name}.{key}', item, *fields[key])
 
 
+def _rate_limit(value: t.Any) -> None:
+    """rate_limit: per endpoint set ({"flex_snapshots": {"capacity": 2}}), and/or capacity/refill/period for every set at once."""
+    if not isinstance(value, dict):
+        raise ConfigError(f'rate_limit must be an object with keys among {sorted(RATE_LIMIT_SETS) + sorted(BUCKET_FIELDS)}')
+    for key, item in value.items():
+        if key in BUCKET_FIELDS:
+            _number(f'rate_limit.{key}', item, *BUCKET_FIELDS[key])
+        elif key in RATE_LIMIT_SETS:
+            _section(f'rate_limit.{key}', item, BUCKET_FIELDS)
+        else:
+            raise ConfigError(f'rate_limit.{key} is not a known endpoint set or setting; known: {sorted(RATE_LIMIT_SETS) + sorted(BUCKET_FIELDS)}')
+
+
+def tenant_gone(config: dict[str, t.Any]) -> bool:
+    """True in the 2026 world: M2/M5 clusters are Flex clusters and the tenant backup endpoints are removed."""
+    return config.get('world', DEFAULTS['world']) != '2025'
+
+
 def validate(partial: t.Any, allow_seed: bool = False) -> dict[str, t.Any]:
     """Check a partial configuration; return it unchanged or raise ConfigError."""
     if not isinstance(partial, dict):
@@ -87,11 +124,16 @@ def validate(partial: t.Any, allow_seed: bool = False) -> dict[str, t.Any]:
         if key == 'list_order':
             if value not in ('newest_first', 'oldest_first'):
                 raise ConfigError(f'list_order must be newest_first or oldest_first, got {value!r}')
+        elif key == 'world':
+            if value not in WORLDS:
+                raise ConfigError(f'world must be one of {list(WORLDS)} (Atlas as of December 2026, or before the 2026-01-22 tenant sunset), '
+                                  f'got {value!r}')
         elif key == 'tenant_sunset':
-            if value not in (None, 404, 410):
-                raise ConfigError(f'tenant_sunset must be null, 404 or 410, got {value!r}')
+            if isinstance(value, bool) or value not in (404, 410):
+                raise ConfigError(f'tenant_sunset must be 404 or 410 (how the removed tenant endpoints answer in the 2026 world; '
+                                  f'{{"world": "2025"}} keeps them alive), got {value!r}')
         elif key == 'rate_limit':
-            _section(key, value, {'capacity': (1, True), 'refill': (1, True), 'period': (0.001, False)})
+            _rate_limit(value)
         elif key == 'oauth':
             _section(key, value, {'token_lifetime': (1, False), 'max_active_tokens': (1, True), 'requests_per_minute': (1, True)})
         elif key == 'snapshot_durations':
@@ -114,10 +156,19 @@ def validate(partial: t.Any, allow_seed: bool = False) -> dict[str, t.Any]:
 
 
 def merge(base: dict[str, t.Any], partial: dict[str, t.Any]) -> dict[str, t.Any]:
-    """A copy of base with a validated partial applied (sections merge key by key)."""
+    """A copy of base with a validated partial applied (sections merge key by key, rate_limit's sets too).
+
+    rate_limit's capacity/refill/period given at its top level apply to every endpoint set.
+    """
     result = copy.deepcopy(base)
     for key, value in partial.items():
-        if isinstance(value, dict) and isinstance(result.get(key), dict):
+        if key == 'rate_limit' and isinstance(value, dict):
+            limits = result.setdefault(key, {})
+            for name in RATE_LIMIT_SETS:
+                limits.setdefault(name, dict(RATE_LIMIT_SETS[name]))
+                limits[name].update({field: item for field, item in value.items() if field in BUCKET_FIELDS})
+                limits[name].update(value.get(name, {}))
+        elif isinstance(value, dict) and isinstance(result.get(key), dict):
             result[key].update(value)
         else:
             result[key] = copy.deepcopy(value)

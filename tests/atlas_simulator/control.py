@@ -12,7 +12,7 @@ import typing as t
 import urllib.parse
 
 from atlas_simulator import render, routes_schedule
-from atlas_simulator.config import ConfigError, validate
+from atlas_simulator.config import ConfigError, tenant_gone, validate
 from atlas_simulator.faults import FaultError
 from atlas_simulator.state import FLEX, FREE, TENANT, Cluster, RestoreJob, World, iso
 
@@ -76,12 +76,14 @@ class _Ctx(t.NamedTuple):
 
 
 def _cluster_state(sim: Simulator, cluster: Cluster, now: datetime.datetime, base: str) -> dict[str, t.Any]:
-    kind = cluster.effective_kind(sim.config['tenant_sunset'])
+    kind = cluster.effective_kind(tenant_gone(sim.config))
     if kind in (TENANT, FLEX):
         snaps = [render.shared_tier_snapshot(snap, '', now, base) for snap in cluster.snapshots]
     else:
         snaps = [render.cloud_snapshot(snap, cluster, now, base, sim.world.group_id) for snap in cluster.snapshots]
     doc = {'kind': kind, 'tier': cluster.tier, 'snapshots': snaps, 'pit_enabled': cluster.pit_enabled, 'restore': _restore_record(sim.world, cluster, now)}
+    if kind != cluster.kind:  # an M2/M5 cluster of the 2026 world: the Flex cluster it was migrated to, under its old name
+        doc.update(tier='FLEX', migrated_from=cluster.tier)
     if cluster.pit_enabled:
         doc['restore_window_days'] = cluster.restore_window_days
     if kind not in (TENANT, FLEX, FREE):  # the stored schedule in API shape (created with the default items on first read)

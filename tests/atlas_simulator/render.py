@@ -26,7 +26,7 @@ def cloud_snapshot(snap: Snapshot, cluster: Cluster, now: datetime.datetime, bas
     item = f'{cluster_path}/backup/snapshots/shardedCluster/{snap.id}' if sharded else f'{cluster_path}/backup/snapshots/{snap.id}'
     doc: dict[str, t.Any] = {
         'id': snap.id,
-        'expiresAt': iso(snap.expiry()),
+        'expiresAt': iso(snap.expiry(now)),
         'frequencyType': snap.frequency_type,
         'snapshotType': snap.snapshot_type,
         'status': status,
@@ -37,10 +37,10 @@ def cloud_snapshot(snap: Snapshot, cluster: Cluster, now: datetime.datetime, bas
     }
     if snap.description is not None:
         doc['description'] = snap.description
-    if status != 'queued':
-        doc['createdAt'] = iso(snap.created_at())
+    if status != 'queued':  # as recorded: cloudProvider and mongodVersion from inProgress on, createdAt only on completion
         doc['mongodVersion'] = MONGO_VERSION
     if status == 'completed':
+        doc['createdAt'] = iso(snap.created_at())
         doc['storageSizeBytes'] = 104857600
     if sharded:
         doc['configServerType'] = 'EMBEDDED'
@@ -67,7 +67,7 @@ def shared_tier_snapshot(snap: Snapshot, path: str, now: datetime.datetime, base
         'mongoDBVersion': MONGO_VERSION,
         'scheduledTime': iso(snap.requested_at),
         'startTime': iso(snap.created_at()),
-        'expiration': iso(snap.expiry()),
+        'expiration': iso(snap.expiry(now)),
         'links': links(base, path),
     }
     if status == 'COMPLETED':

@@ -29,7 +29,7 @@ class Route:
     handler: t.Callable[..., tuple[int, t.Any]]
     versions: tuple[str, ...]
     permission: str           # a key of auth.PERMISSIONS
-    endpoint_set: str         # rate-limit bucket: backup | tenant | flex | clusters
+    endpoint_set: str         # rate-limit bucket: a key of config.RATE_LIMIT_SETS
     v2_only: bool = False
 
 
@@ -45,37 +45,37 @@ FLEX = '/flexClusters/{name}/backup'
 RESTORE = '/clusters/{name}/backup/restoreJobs'
 ROUTES = [
     _route('GET', '/clusters', backup.list_clusters, CLUSTER_VERSIONS, 'read', 'clusters'),
-    _route('GET', '/flexClusters', backup.list_flex_clusters, FLEX_VERSIONS, 'read', 'flex', v2_only=True),
+    _route('GET', '/flexClusters', backup.list_flex_clusters, FLEX_VERSIONS, 'read', 'flex_clusters', v2_only=True),
     _route('GET', '/clusters/{name}', backup.get_cluster, CLUSTER_VERSIONS, 'read', 'clusters'),
-    _route('GET', '/flexClusters/{name}', backup.get_flex_cluster, FLEX_VERSIONS, 'read', 'flex', v2_only=True),
-    _route('GET', SNAP, backup.list_snapshots, BACKUP_VERSIONS, 'read', 'backup'),
-    _route('POST', SNAP, backup.take_snapshot, BACKUP_VERSIONS, 'take', 'backup'),
-    _route('GET', SNAP + '/shardedClusters', backup.list_sharded_snapshots, BACKUP_VERSIONS, 'read', 'backup'),
-    _route('GET', SNAP + '/shardedCluster/{id}', backup.get_sharded_snapshot, BACKUP_VERSIONS, 'read', 'backup'),
-    _route('DELETE', SNAP + '/shardedCluster/{id}', backup.delete_sharded_snapshot, BACKUP_VERSIONS, 'manage', 'backup'),
-    _route('GET', SNAP + '/{id}', backup.get_snapshot, BACKUP_VERSIONS, 'read', 'backup'),
-    _route('PATCH', SNAP + '/{id}', backup.patch_snapshot, BACKUP_VERSIONS, 'manage', 'backup'),
-    _route('DELETE', SNAP + '/{id}', backup.delete_snapshot, BACKUP_VERSIONS, 'manage', 'backup'),
-    _route('GET', '/clusters/{name}/backup/schedule', schedule.get_schedule, SCHEDULE_VERSIONS, 'read', 'backup'),
-    _route('PATCH', '/clusters/{name}/backup/schedule', schedule.patch_schedule, SCHEDULE_VERSIONS, 'manage', 'backup'),
-    _route('DELETE', '/clusters/{name}/backup/schedule', schedule.delete_schedule, SCHEDULE_VERSIONS, 'manage', 'backup'),
-    _route('GET', '/backupCompliancePolicy', schedule.get_compliance_policy, COMPLIANCE_VERSIONS, 'compliance', 'backup', v2_only=True),
-    _route('GET', RESTORE, restore.list_restore_jobs, BACKUP_VERSIONS, 'restore_read', 'backup'),
-    _route('POST', RESTORE, restore.create_restore_job, BACKUP_VERSIONS, 'restore', 'backup'),
-    _route('GET', RESTORE + '/{id}', restore.get_restore_job, BACKUP_VERSIONS, 'restore_read', 'backup'),
-    _route('DELETE', RESTORE + '/{id}', restore.cancel_restore_job, BACKUP_VERSIONS, 'restore', 'backup'),
-    _route('GET', TENANT + '/snapshots', shared.tenant_snapshots, BACKUP_VERSIONS, 'read', 'tenant'),
-    _route('GET', TENANT + '/snapshots/{id}', shared.tenant_snapshot, BACKUP_VERSIONS, 'read', 'tenant'),
-    _route('POST', TENANT + '/download', shared.tenant_download, BACKUP_VERSIONS, 'tenant_download', 'tenant'),
-    _route('POST', TENANT + '/restore', shared.tenant_restore_create, BACKUP_VERSIONS, 'tenant_download', 'tenant'),
-    _route('GET', TENANT + '/restores', shared.tenant_restores, BACKUP_VERSIONS, 'read', 'tenant'),
-    _route('GET', TENANT + '/restores/{id}', shared.tenant_restore, BACKUP_VERSIONS, 'read', 'tenant'),
-    _route('GET', FLEX + '/snapshots', shared.flex_snapshots, FLEX_VERSIONS, 'read', 'flex', v2_only=True),
-    _route('GET', FLEX + '/snapshots/{id}', shared.flex_snapshot, FLEX_VERSIONS, 'read', 'flex', v2_only=True),
-    _route('POST', FLEX + '/download', shared.flex_download, FLEX_VERSIONS, 'flex_download', 'flex', v2_only=True),
-    _route('POST', FLEX + '/restoreJobs', shared.flex_restore, FLEX_VERSIONS, 'flex_restore', 'flex', v2_only=True),
-    _route('GET', FLEX + '/restoreJobs', shared.flex_jobs, FLEX_VERSIONS, 'read', 'flex', v2_only=True),
-    _route('GET', FLEX + '/restoreJobs/{id}', shared.flex_job, FLEX_VERSIONS, 'read', 'flex', v2_only=True),
+    _route('GET', '/flexClusters/{name}', backup.get_flex_cluster, FLEX_VERSIONS, 'read', 'flex_clusters', v2_only=True),
+    _route('GET', SNAP, backup.list_snapshots, BACKUP_VERSIONS, 'read', 'cloud_backups'),
+    _route('POST', SNAP, backup.take_snapshot, BACKUP_VERSIONS, 'take', 'cloud_backups'),
+    _route('GET', SNAP + '/shardedClusters', backup.list_sharded_snapshots, BACKUP_VERSIONS, 'read', 'cloud_backups'),
+    _route('GET', SNAP + '/shardedCluster/{id}', backup.get_sharded_snapshot, BACKUP_VERSIONS, 'read', 'cloud_backups'),
+    _route('DELETE', SNAP + '/shardedCluster/{id}', backup.delete_sharded_snapshot, BACKUP_VERSIONS, 'manage', 'cloud_backups'),
+    _route('GET', SNAP + '/{id}', backup.get_snapshot, BACKUP_VERSIONS, 'read', 'cloud_backups'),
+    _route('PATCH', SNAP + '/{id}', backup.patch_snapshot, BACKUP_VERSIONS, 'manage', 'cloud_backups'),
+    _route('DELETE', SNAP + '/{id}', backup.delete_snapshot, BACKUP_VERSIONS, 'manage', 'cloud_backups'),
+    _route('GET', '/clusters/{name}/backup/schedule', schedule.get_schedule, SCHEDULE_VERSIONS, 'read', 'cloud_backups'),
+    _route('PATCH', '/clusters/{name}/backup/schedule', schedule.patch_schedule, SCHEDULE_VERSIONS, 'manage', 'cloud_backups'),
+    _route('DELETE', '/clusters/{name}/backup/schedule', schedule.delete_schedule, SCHEDULE_VERSIONS, 'manage', 'cloud_backups'),
+    _route('GET', '/backupCompliancePolicy', schedule.get_compliance_policy, COMPLIANCE_VERSIONS, 'compliance', 'cloud_backups', v2_only=True),
+    _route('GET', RESTORE, restore.list_restore_jobs, BACKUP_VERSIONS, 'restore_read', 'cloud_backups'),
+    _route('POST', RESTORE, restore.create_restore_job, BACKUP_VERSIONS, 'restore', 'cloud_backups'),
+    _route('GET', RESTORE + '/{id}', restore.get_restore_job, BACKUP_VERSIONS, 'restore_read', 'cloud_backups'),
+    _route('DELETE', RESTORE + '/{id}', restore.cancel_restore_job, BACKUP_VERSIONS, 'restore', 'cloud_backups'),
+    _route('GET', TENANT + '/snapshots', shared.tenant_snapshots, BACKUP_VERSIONS, 'read', 'shared_tier_snapshots'),
+    _route('GET', TENANT + '/snapshots/{id}', shared.tenant_snapshot, BACKUP_VERSIONS, 'read', 'shared_tier_snapshots'),
+    _route('POST', TENANT + '/download', shared.tenant_download, BACKUP_VERSIONS, 'tenant_download', 'shared_tier_snapshots'),
+    _route('POST', TENANT + '/restore', shared.tenant_restore_create, BACKUP_VERSIONS, 'tenant_download', 'shared_tier_restore_jobs'),
+    _route('GET', TENANT + '/restores', shared.tenant_restores, BACKUP_VERSIONS, 'read', 'shared_tier_restore_jobs'),
+    _route('GET', TENANT + '/restores/{id}', shared.tenant_restore, BACKUP_VERSIONS, 'read', 'shared_tier_restore_jobs'),
+    _route('GET', FLEX + '/snapshots', shared.flex_snapshots, FLEX_VERSIONS, 'read', 'flex_snapshots', v2_only=True),
+    _route('GET', FLEX + '/snapshots/{id}', shared.flex_snapshot, FLEX_VERSIONS, 'read', 'flex_snapshots', v2_only=True),
+    _route('POST', FLEX + '/download', shared.flex_download, FLEX_VERSIONS, 'flex_download', 'flex_snapshots', v2_only=True),
+    _route('POST', FLEX + '/restoreJobs', shared.flex_restore, FLEX_VERSIONS, 'flex_restore', 'flex_restore_jobs', v2_only=True),
+    _route('GET', FLEX + '/restoreJobs', shared.flex_jobs, FLEX_VERSIONS, 'read', 'flex_restore_jobs', v2_only=True),
+    _route('GET', FLEX + '/restoreJobs/{id}', shared.flex_job, FLEX_VERSIONS, 'read', 'flex_restore_jobs', v2_only=True),
 ]
 
 

@@ -11,6 +11,7 @@ import re
 import typing as t
 import urllib.parse
 
+from atlas_simulator.config import tenant_gone
 from atlas_simulator.errors import ApiError, bad_attribute, not_found_cluster, validation
 from atlas_simulator.state import FLEX, FREE, TENANT, Cluster, DownloadJob, RestoreJob, Snapshot, World
 
@@ -43,8 +44,8 @@ def cluster_named(ctx: Context, name: str) -> Cluster:
 
 
 def kind_of(ctx: Context, cluster: Cluster) -> str:
-    """The cluster's kind as Atlas presents it now (after the tenant sunset, M2/M5 are Flex)."""
-    return cluster.effective_kind(ctx.world.config['tenant_sunset'])
+    """The cluster's kind as Atlas presents it in the configured world (in 2026, M2/M5 clusters are Flex clusters)."""
+    return cluster.effective_kind(tenant_gone(ctx.world.config))
 
 
 def flex_refusal(name: str) -> ApiError:

@@ -19,6 +19,7 @@ import urllib.parse
 
 from atlas_simulator import control, oauth, routes
 from atlas_simulator.auth import Unauthorized, check_access_list, check_permission, scheme_of
+from atlas_simulator.config import tenant_gone
 from atlas_simulator.downloads import Archive, parse_object_path, s3_error
 from atlas_simulator.errors import ApiError
 from atlas_simulator.routes_common import Context
@@ -163,13 +164,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return sent or None
             check_access_list(key, self.client_address[0])
             route, params = routes.match(self.command, api_path, api_version)
+            if route.endpoint_set.startswith('shared_tier') and tenant_gone(sim.config):
+                raise self.sunset_error(sim.config['tenant_sunset'])  # a removed route: before its version, permission or bucket
             version = self.resource_version(api_version, route)
             self.check_content_type(raw_body, route)
             routes.check_path_params(params, lambda group: group == sim.world.group_id)
             check_permission(key, route.permission)
             headers = sim.buckets.take(params['group'], route.endpoint_set, parsed.path) if api_version == 'v2' else {}
-            if route.endpoint_set == 'tenant' and sim.config['tenant_sunset']:
-                raise self.sunset_error(sim.config['tenant_sunset'])
             status, doc = self.run_handler(route, params, version, parsed, raw_body)
         except Unauthorized as exc:
             headers = {'X-Error-Code': exc.code}

@@ -91,13 +91,21 @@ class Snapshot:
         return 'failed' if self.fails else 'completed'
 
     def created_at(self) -> datetime.datetime:
+        """When the snapshot started (the point in time it holds): the end of its queued time. Cloud backup shows it as
+        createdAt only once the snapshot has completed (recorded by the Atlas CLI, 2026-08-10)."""
         return self.requested_at + datetime.timedelta(seconds=self.queued_for)
 
     def finished_at(self) -> datetime.datetime:
         return self.created_at() + datetime.timedelta(seconds=self.running_for)
 
-    def expiry(self) -> datetime.datetime:
-        return self.expires_at or self.requested_at + self.retention
+    def expiry(self, now: datetime.datetime) -> datetime.datetime:
+        """expiresAt: a PATCHed expiry; else retention counted from the request while the snapshot runs, and from its
+        completion once it has completed (recorded: requested 03:26:42, createdAt 03:28:08, expiresAt next day 03:29:21)."""
+        if self.expires_at is not None:
+            return self.expires_at
+        if self.status(now) == 'completed':
+            return self.finished_at() + self.retention
+        return self.requested_at + self.retention
 
 
 @dataclasses.dataclass
@@ -117,9 +125,9 @@ class Cluster:
             return [f'{self.name}-shard-0']
         return [f'{self.name}-shard-{index}' for index in range(self.shards)] + [f'{self.name}-config-0']
 
-    def effective_kind(self, tenant_sunset: t.Any) -> str:
-        """After the tenant sunset, M2/M5 clusters are Flex clusters."""
-        if self.kind == TENANT and tenant_sunset:
+    def effective_kind(self, tenant_gone: bool) -> str:
+        """In the 2026 world (after the tenant sunset) an M2/M5 cluster is the Flex cluster it was migrated to, under the same name."""
+        if self.kind == TENANT and tenant_gone:
             return FLEX
         return self.kind
 

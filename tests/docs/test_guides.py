@@ -113,14 +113,13 @@ def test_flex_downloads(runner, sim, tmp_path):
     assert len([entry for entry in sim.requests_log() if entry['server'] == 'download']) == sim_downloads
 
 
-@pytest.mark.parametrize('sunset', [None, 410], ids=['before-2026-01-22', 'after-2026-01-22'])
-def test_flex_migration(runner, sim, tmp_path, sunset):
-    if sunset:
-        sim.reset({'tenant_sunset': sunset})
+@pytest.mark.parametrize('world', ['2025', '2026'], ids=['before-2026-01-22', 'after-2026-01-22'])
+def test_flex_migration(runner, sim, tmp_path, world):
+    sim.reset({'world': world})  # the simulator's default is today's (2026) world; 2025 keeps Tenant0 an M2 with its tenant API
     backup_dir = tmp_path / 'tenant0'
     result = play(runner, sim, 'flex_migration.yml', '-e', f'backup_dir={backup_dir}')
     assert len(os.listdir(backup_dir)) == 1
-    if sunset:
+    if world == '2026':
         assert 'Tenant0 is a flex cluster' in result.stdout and 'came through the flex API' in result.stdout
     else:
         assert 'Tenant0 is a tenant cluster' in result.stdout and 'came through the tenant API' in result.stdout

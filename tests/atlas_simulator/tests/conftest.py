@@ -53,6 +53,10 @@ class Sim:
     def control(self, method: str, what: str, body: t.Any = None) -> requests.Response:
         return requests.request(method, f'{self.url}/__sim__/{what}', json=body, timeout=10)
 
+    def in_2025(self) -> None:
+        """Atlas before 2026-01-22 (the world setting): Tenant0 is an M2 and the tenant backup endpoints answer."""
+        assert self.control('PATCH', 'config', {'world': '2025'}).status_code == 200
+
     def log(self) -> list[dict[str, t.Any]]:
         return self.control('GET', 'requests').json()['requests']
 

@@ -56,6 +56,7 @@ def test_flex_needs_its_own_version(sim, owner):
 
 
 def test_v1_is_plain_json_and_has_no_flex(sim, owner):
+    sim.in_2025()
     response = owner.get(sim.v1('/clusters/Cluster0/backup/snapshots'), timeout=10)
     assert response.status_code == 200
     assert response.headers['Content-Type'] == 'application/json'
@@ -111,6 +112,7 @@ def test_sharded_paths_and_fields(sim, owner):
 
 
 def test_cluster_descriptions(sim, owner):
+    sim.in_2025()
     modern = get(owner, sim.v2('/clusters/Cluster0'), CLUSTER).json()
     assert modern['clusterType'] == 'REPLICASET' and modern['replicationSpecs'][0]['regionConfigs'][0]['electableSpecs']['instanceSize'] == 'M10'
     legacy = owner.get(sim.v1('/clusters/Tenant0'), timeout=10).json()
@@ -124,6 +126,7 @@ def test_cluster_descriptions(sim, owner):
 
 
 def test_tenant_and_flex_snapshots_and_jobs(sim, owner):
+    sim.in_2025()
     tenant = get(owner, sim.v2('/clusters/Tenant0/backup/tenant/snapshots')).json()['results']
     assert [s['status'] for s in tenant] == ['COMPLETED'] * 3 and tenant[0]['id'] == TENANT_FIRST
     assert {'mongoDBVersion', 'scheduledTime', 'startTime', 'finishTime', 'expiration'} <= set(tenant[0])
@@ -143,6 +146,7 @@ def test_tenant_and_flex_snapshots_and_jobs(sim, owner):
 
 # ------------------------------------------------------------------ point 4
 def test_not_found_codes(sim, owner):
+    sim.in_2025()
     assert_error(get(owner, sim.v2('/clusters/Nope/backup/snapshots')), 404, 'CLUSTER_NOT_FOUND')
     other_group = sim.v2('').replace(sim.sim.world.group_id, '0123456789abcdef01234567')
     assert_error(get(owner, other_group + '/clusters/Cluster0/backup/snapshots'), 404, 'GROUP_NOT_FOUND')
@@ -268,6 +272,7 @@ def test_request_body_content_type(sim, content_type, status):
 
 
 def test_cluster_resource_versions(sim, owner):
+    sim.in_2025()
     for accept in ('application/vnd.atlas.2023-02-01+json', CLUSTER):
         doc = get(owner, sim.v2('/clusters/Sharded0'), accept).json()
         assert doc['clusterType'] == 'SHARDED' and len(doc['replicationSpecs']) == 2 and doc['backupEnabled'] is True
@@ -287,24 +292,43 @@ def test_success_headers_count_down_the_bucket(sim, owner):
     second = get(owner, sim.v2('/clusters/Cluster0/backup/snapshots'))
     assert first.headers['RateLimit-Limit'] == '1200'
     assert int(second.headers['RateLimit-Remaining']) == int(first.headers['RateLimit-Remaining']) - 1
-    assert get(owner, sim.v2('/clusters/Cluster0'), CLUSTER).headers['RateLimit-Remaining'] == '1199'  # the clusters set has its own bucket
+    assert get(owner, sim.v2('/clusters/Cluster0'), CLUSTER).headers['RateLimit-Remaining'] == '9999'  # the clusters set has its own bucket
 
 
 # ------------------------------------------------------------------ more of points 3 and 4
-def test_on_demand_expiry_is_request_time_plus_retention(sim, owner):
+def test_on_demand_expiry_counts_from_completion_and_created_at_appears_only_then(sim, owner):
+    """As the Atlas CLI recorded (2026-08-10): no createdAt while queued or in progress, expiresAt = request + retention until the
+    snapshot completes, then createdAt (when it started) and expiresAt = completion + retention."""
+    sim.control('PATCH', 'config', {'snapshot_durations': {'queued': 60, 'in_progress': 13 * 3600}})
     doc = post(owner, sim.v2('/clusters/Cluster0/backup/snapshots'), {'retentionInDays': 3}).json()
-    now = datetime.datetime.strptime(sim.control('GET', 'clock').json()['now'], '%Y-%m-%dT%H:%M:%SZ')
+    requested = datetime.datetime.strptime(sim.control('GET', 'clock').json()['now'], '%Y-%m-%dT%H:%M:%SZ')
     expires = datetime.datetime.strptime(doc['expiresAt'], '%Y-%m-%dT%H:%M:%SZ')
-    assert abs((expires - now - datetime.timedelta(days=3)).total_seconds()) <= 2
+    assert abs((expires - requested - datetime.timedelta(days=3)).total_seconds()) <= 2
+    assert doc['status'] == 'queued' and 'createdAt' not in doc and 'cloudProvider' not in doc and 'mongodVersion' not in doc
     assert doc['links'][0]['rel'] == 'self' and doc['links'][0]['href'] == sim.v2(f'/clusters/Cluster0/backup/snapshots/{doc["id"]}')
     assert doc['storageSizeBytes'] == 0 and doc['policyItems'] == [] and doc['copyRegions'] == []
-    sim.control('POST', 'clock', {'advance': 10})
+    sim.control('POST', 'clock', {'advance': 3600})
+    running = get(owner, sim.v2(f'/clusters/Cluster0/backup/snapshots/{doc["id"]}')).json()
+    assert running['status'] == 'inProgress' and 'createdAt' not in running and running['expiresAt'] == doc['expiresAt']
+    assert running['cloudProvider'] == 'AWS' and running['mongodVersion'] and running['storageSizeBytes'] == 0
+    listed = get(owner, sim.v2('/clusters/Cluster0/backup/snapshots')).json()['results']
+    assert 'createdAt' not in listed[0] and listed[0]['id'] == doc['id']
+    sim.control('POST', 'clock', {'advance': 13 * 3600})
     done = get(owner, sim.v2(f'/clusters/Cluster0/backup/snapshots/{doc["id"]}')).json()
-    assert done['storageSizeBytes'] > 0 and done['mongodVersion'] and done['expiresAt'] == doc['expiresAt']
+    assert done['status'] == 'completed' and done['storageSizeBytes'] > 0 and done['mongodVersion']
+    created = datetime.datetime.strptime(done['createdAt'], '%Y-%m-%dT%H:%M:%SZ')
+    assert abs((created - requested - datetime.timedelta(seconds=60)).total_seconds()) <= 2  # it started when it left the queue
+    finished = created + datetime.timedelta(hours=13)
+    assert abs((datetime.datetime.strptime(done['expiresAt'], '%Y-%m-%dT%H:%M:%SZ') - finished - datetime.timedelta(days=3)).total_seconds()) <= 2
     patched = owner.patch(sim.v2(f'/clusters/Cluster0/backup/snapshots/{doc["id"]}'), json={'retentionUnit': 'WEEKS', 'retentionValue': 2},
                           headers={'Accept': BACKUP}, timeout=10).json()
-    created = datetime.datetime.strptime(done['createdAt'], '%Y-%m-%dT%H:%M:%SZ')
     assert datetime.datetime.strptime(patched['expiresAt'], '%Y-%m-%dT%H:%M:%SZ') - created == datetime.timedelta(days=14)
+
+
+def test_seeded_snapshots_expire_from_their_completion(sim, owner):
+    doc = get(owner, sim.v2(f'/clusters/Cluster0/backup/snapshots/{CLUSTER0_FIRST}')).json()
+    created = datetime.datetime.strptime(doc['createdAt'], '%Y-%m-%dT%H:%M:%SZ')
+    assert datetime.datetime.strptime(doc['expiresAt'], '%Y-%m-%dT%H:%M:%SZ') - created == datetime.timedelta(days=7, minutes=4)
 
 
 def test_sharded_on_demand_and_retention_through_the_replica_set_path(sim, owner):
@@ -338,11 +362,13 @@ def test_bad_patch_bodies(sim, owner, body, code):
 
 @pytest.mark.parametrize('cluster', ['Free0', 'Tenant0'])
 def test_shared_tier_clusters_have_no_cloud_backup(sim, owner, cluster):
+    sim.in_2025()
     assert_error(post(owner, sim.v2(f'/clusters/{cluster}/backup/snapshots'), {'retentionInDays': 1}), 400, 'PROVIDER_BACKUP_NOT_SUPPORTED')
     assert_error(get(owner, sim.v2(f'/clusters/{cluster}/backup/snapshots')), 400, 'PROVIDER_BACKUP_NOT_SUPPORTED')
 
 
 def test_download_request_errors(sim, owner):
+    sim.in_2025()
     tenant = sim.v2('/clusters/Tenant0/backup/tenant/download')
     flex = sim.v2('/flexClusters/Flex0/backup/download')
     assert_error(post(owner, tenant, {'snapshotId': '0' * 24}), 404, 'TENANT_SNAPSHOT_NOT_FOUND')
@@ -382,6 +408,7 @@ def test_pretty_list_and_envelope_error_free_list(sim, owner):
 
 # ------------------------------------------------------------------ the project's cluster lists
 def test_cluster_list_holds_every_non_flex_cluster_in_the_get_cluster_shape(sim, owner):
+    sim.in_2025()
     response = get(owner, sim.v2('/clusters'), CLUSTER)
     assert response.status_code == 200, response.text
     doc = response.json()
@@ -395,9 +422,10 @@ def test_cluster_list_holds_every_non_flex_cluster_in_the_get_cluster_shape(sim,
 
 
 def test_cluster_lists_page_and_follow_the_tenant_sunset(sim, owner):
+    sim.in_2025()
     first = get(owner, sim.v2('/clusters?itemsPerPage=2'), CLUSTER).json()
     assert len(first['results']) == 2 and any(link['rel'] == 'next' for link in first['links'])
-    sim.control('PATCH', 'config', {'tenant_sunset': 410})
+    sim.control('PATCH', 'config', {'world': '2026'})
     names = [item['name'] for item in get(owner, sim.v2('/clusters'), CLUSTER).json()['results']]
     assert 'Tenant0' not in names and 'Free0' in names
     flex = [item['name'] for item in get(owner, sim.v2('/flexClusters'), FLEX).json()['results']]

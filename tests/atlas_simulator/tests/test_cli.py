@@ -64,13 +64,13 @@ def test_tls_serves_https_with_a_printed_ca(tmp_path):
 
 def test_config_file_sets_defaults_and_seed(tmp_path):
     config = tmp_path / 'sim.json'
-    config.write_text(json.dumps({'tenant_sunset': 410, 'archive_size': 4096,
+    config.write_text(json.dumps({'world': '2025', 'tenant_sunset': 404, 'archive_size': 4096,
                                   'clusters': [{'name': 'Only0', 'kind': 'replicaSet', 'tier': 'M10', 'snapshots': 2}]}))
     proc, lines = start('--config', str(config))
     try:
         url = lines[-1].rsplit(' ', 1)[1]
         settings = requests.get(f'{url}/__sim__/config', timeout=10).json()
-        assert settings['tenant_sunset'] == 410 and settings['archive_size'] == 4096
+        assert settings['world'] == '2025' and settings['tenant_sunset'] == 404 and settings['archive_size'] == 4096
         clusters = requests.get(f'{url}/__sim__/state', timeout=10).json()['clusters']
         assert list(clusters) == ['Only0'] and len(clusters['Only0']['snapshots']) == 2
     finally:
@@ -81,7 +81,10 @@ def test_config_file_sets_defaults_and_seed(tmp_path):
     ('{not json', 'not valid JSON'),
     ('{"nonce_lifetime": "long"}', 'nonce_lifetime must be a number'),
     ('{"colour": 1}', "'colour' is not a known setting"),
-    ('{"tenant_sunset": 500}', 'tenant_sunset must be null, 404 or 410'),
+    ('{"tenant_sunset": 500}', 'tenant_sunset must be 404 or 410'),
+    ('{"tenant_sunset": null}', 'tenant_sunset must be 404 or 410'),
+    ('{"world": "2024"}', 'world must be one of'),
+    ('{"rate_limit": {"flex": {"capacity": 2}}}', 'rate_limit.flex is not a known endpoint set'),
 ])
 def test_bad_config_file_is_one_clear_line(tmp_path, content, says):
     config = tmp_path / 'bad.json'

@@ -162,7 +162,7 @@ def test_v1_serves_restore_jobs_as_plain_json(sim, owner):
     (automated(group=OTHER_GROUP), 404, 'GROUP_NOT_FOUND'),
     (automated(target='Flex0'), 400, 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API'),
     (automated(target='Free0'), 409, 'INVALID_RESTORE_PROCESS'),
-    (automated(target='Tenant0'), 409, 'INVALID_RESTORE_PROCESS'),
+    (automated(target='Tenant0'), 400, 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API'),  # today: the Flex cluster Tenant0 was migrated to
     (automated(target='Sharded0'), 409, 'INVALID_RESTORE_PROCESS'),         # replica set snapshot into a sharded cluster
     ({'deliveryType': 'automated', 'snapshotId': CLUSTER0_FIRST, 'targetGroupId': GROUP_ID}, 400, 'MISSING_ATTRIBUTE'),
     ({'deliveryType': 'automated', 'snapshotId': CLUSTER0_FIRST, 'targetClusterName': 'Staging0'}, 400, 'MISSING_ATTRIBUTE'),
@@ -176,6 +176,12 @@ def test_v1_serves_restore_jobs_as_plain_json(sim, owner):
 def test_automated_errors(sim, owner, body, status, code):
     assert_error(call(owner, 'POST', sim.v2(JOBS), body), status, code)
     assert cluster_state(sim, 'Staging0')['restore'] is None
+
+
+def test_automated_into_an_m2_of_the_2025_world(sim, owner):
+    sim.in_2025()
+    assert_error(call(owner, 'POST', sim.v2(JOBS), automated(target='Tenant0')), 409, 'INVALID_RESTORE_PROCESS')
+    assert cluster_state(sim, 'Tenant0')['restore'] is None
 
 
 def test_sharded_snapshot_rules(sim, owner):
@@ -510,6 +516,7 @@ def test_flex_restore_on_a_dedicated_cluster_and_by_a_reader(sim, owner, reader)
 
 
 def test_tenant_restore(sim, owner):
+    sim.in_2025()
     path = '/clusters/Tenant0/backup/tenant'
     response = call(owner, 'POST', sim.v2(path + '/restore'), {'snapshotId': TENANT_FIRST, 'targetDeploymentItemName': 'Staging0'})
     assert response.status_code == 200, response.text
@@ -523,7 +530,7 @@ def test_tenant_restore(sim, owner):
     assert_error(call(owner, 'POST', sim.v2(path + '/restore'), {'snapshotId': TENANT_FIRST}), 400, 'MISSING_ATTRIBUTE')
     assert_error(call(owner, 'POST', sim.v2(path + '/restore'), {'snapshotId': '0' * 24, 'targetDeploymentItemName': 'Cluster0'}), 404,
                  'TENANT_SNAPSHOT_NOT_FOUND')
-    sim.control('PATCH', 'config', {'tenant_sunset': 410})
+    sim.control('PATCH', 'config', {'world': '2026', 'tenant_sunset': 410})
     assert_error(call(owner, 'POST', sim.v2(path + '/restore'), {'snapshotId': TENANT_FIRST, 'targetDeploymentItemName': 'Cluster0'}), 410,
                  'VERSION_GONE')
 
@@ -540,6 +547,7 @@ def test_spec_checker_catches_drift():
 
 
 def test_existing_download_jobs_conform_too(sim, owner):
+    sim.in_2025()
     flex = call(owner, 'POST', sim.v2('/flexClusters/Flex0/backup/download'), {'snapshotId': FLEX_FIRST}, FLEX).json()
     tenant = call(owner, 'POST', sim.v2('/clusters/Tenant0/backup/tenant/download'), {'snapshotId': TENANT_FIRST}).json()
     advance(sim, 2)

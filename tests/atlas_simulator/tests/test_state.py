@@ -49,6 +49,7 @@ def test_clock_scale_speeds_everything_up(sim, owner):
 
 
 def test_download_job_states(sim, owner):
+    sim.in_2025()
     sim.control('PATCH', 'config', {'download_duration': 30, 'failing_downloads': ['Flex0']})
     accept = {'Accept': FLEX}
     ok = owner.post(sim.v2('/clusters/Tenant0/backup/tenant/download'), json={'snapshotId': TENANT_FIRST}, headers={'Accept': BACKUP}, timeout=10).json()
@@ -64,6 +65,7 @@ def test_download_job_states(sim, owner):
 
 
 def test_download_conflicts(sim, owner):
+    sim.in_2025()
     url = sim.v2('/clusters/Tenant0/backup/tenant/download')
     first = owner.post(url, json={'snapshotId': TENANT_FIRST}, headers={'Accept': BACKUP}, timeout=10)
     assert first.status_code == 200
@@ -75,7 +77,8 @@ def test_download_conflicts(sim, owner):
 
 @pytest.mark.parametrize('status, code', [(410, 'VERSION_GONE'), (404, 'NOT_FOUND')])
 def test_tenant_sunset(sim, owner, status, code):
-    sim.control('PATCH', 'config', {'tenant_sunset': status})
+    sim.in_2025()
+    sim.control('PATCH', 'config', {'world': '2026', 'tenant_sunset': status})
     for method, suffix in (('GET', '/backup/tenant/snapshots'), ('POST', '/backup/tenant/download'), ('GET', '/backup/tenant/restores')):
         response = owner.request(method, sim.v2(f'/clusters/Tenant0{suffix}'), json={'snapshotId': TENANT_FIRST} if method == 'POST' else None,
                                  headers={'Accept': BACKUP}, timeout=10)
@@ -90,6 +93,7 @@ def test_tenant_sunset(sim, owner, status, code):
 
 
 def test_before_sunset_tenant_api_serves_flex_but_flex_api_refuses_tenant(sim, owner):
+    sim.in_2025()
     assert owner.get(sim.v2('/clusters/Flex0/backup/tenant/snapshots'), headers={'Accept': BACKUP}, timeout=10).status_code == 200
     refused = owner.get(sim.v2('/flexClusters/Tenant0/backup/snapshots'), headers={'Accept': FLEX}, timeout=10)
     assert refused.json()['errorCode'] == 'CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API'
@@ -99,12 +103,12 @@ def test_before_sunset_tenant_api_serves_flex_but_flex_api_refuses_tenant(sim, o
 
 def test_reset_restores_the_seed(sim, owner):
     take(sim, owner)
-    sim.control('PATCH', 'config', {'tenant_sunset': 410})
+    sim.control('PATCH', 'config', {'world': '2025', 'tenant_sunset': 404})
     assert sim.control('POST', 'reset').json() == {'ok': True}
     state = sim.control('GET', 'state').json()
     assert len(state['clusters']['Cluster0']['snapshots']) == 3
-    assert state['clusters']['Tenant0']['kind'] == 'tenant'
-    assert sim.control('GET', 'config').json()['tenant_sunset'] is None
+    assert state['clusters']['Tenant0']['kind'] == 'flex'
+    assert sim.control('GET', 'config').json()['tenant_sunset'] == 410 and sim.control('GET', 'config').json()['world'] == '2026'
     assert sim.log() == []
 
 
@@ -138,7 +142,7 @@ def test_download_job_fields_and_link_timing(sim, owner):
 def test_state_shows_every_cluster_and_kind(sim):
     state = sim.control('GET', 'state').json()
     kinds = {name: cluster['kind'] for name, cluster in state['clusters'].items()}
-    assert kinds == {'Cluster0': 'replicaSet', 'Sharded0': 'sharded', 'Free0': 'free', 'Tenant0': 'tenant', 'Flex0': 'flex', 'Staging0': 'replicaSet'}
+    assert kinds == {'Cluster0': 'replicaSet', 'Sharded0': 'sharded', 'Free0': 'free', 'Tenant0': 'flex', 'Flex0': 'flex', 'Staging0': 'replicaSet'}
     assert state['group_id'] == '5f1a2b3c4d5e6f7a8b9c0d1e'
     assert [s['id'] for s in state['clusters']['Sharded0']['snapshots']] == ['65a000000000000000000201']
     assert state['clusters']['Flex0']['snapshots'][0]['status'] == 'COMPLETED'

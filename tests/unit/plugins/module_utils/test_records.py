@@ -45,5 +45,14 @@ def test_queued_without_a_time_is_newest_and_unreadable_times_oldest():
     assert [doc['id'] for doc in newest_first(docs)] == ['queued', 'new', 'old', 'garbled']
 
 
+def test_running_without_a_time_is_newest_too():
+    # Atlas gives an on-demand snapshot its createdAt only on completion (recorded): queued and inProgress both lack it
+    docs = [{'id': 'done', 'status': 'completed', 'createdAt': '2026-11-22T03:00:00Z'}, {'id': 'running', 'status': 'inProgress'},
+            {'id': 'failed', 'status': 'failed'}, {'id': 'flex-running', 'status': 'RUNNING'}]
+    assert [doc['id'] for doc in newest_first(docs)][:2] in (['running', 'flex-running'], ['flex-running', 'running'])
+    assert [doc['id'] for doc in newest_first(docs)][2:] == ['done', 'failed']
+    assert newest(reversed(docs))['id'] in ('running', 'flex-running')
+
+
 def test_snake_result_drops_links():
     assert snake_result({'snapshotIds': ['a'], 'links': [], 'mongoDBVersion': '8.0'}) == {'snapshot_ids': ['a'], 'mongo_db_version': '8.0'}

@@ -35,10 +35,11 @@ def test_lists_replica_set_snapshots_in_snake_case_without_links(run_module):
     result = run_module(atlas_snapshot_info.main, connection_args())
     assert result['changed'] is False
     assert result['cluster_kind'] == 'replicaSet'
-    assert [s['id'] for s in result['snapshots']] == ['a' * 24, 'b' * 24, 'c' * 24]
-    assert result['snapshots'][0]['snapshot_type'] == 'scheduled'
-    assert result['snapshots'][0]['created_at'] == '2026-11-20T00:00:00Z'
-    assert 'links' not in result['snapshots'][0]
+    # newest first: the running snapshot has no createdAt yet (Atlas writes it on completion), so it is the newest
+    assert [s['id'] for s in result['snapshots']] == ['b' * 24, 'a' * 24, 'c' * 24]
+    assert result['snapshots'][1]['snapshot_type'] == 'scheduled'
+    assert result['snapshots'][1]['created_at'] == '2026-11-20T00:00:00Z'
+    assert 'links' not in result['snapshots'][1]
     assert len(responses.calls) == 2
     assert responses.calls[0].request.headers['Accept'] == 'application/vnd.atlas.2024-08-05+json'
     assert responses.calls[1].request.headers['Accept'] == 'application/vnd.atlas.2023-01-01+json'
