@@ -66,6 +66,7 @@ def post_without_duplicates(client: AtlasClient, plan: PostPlan, *, deadline: De
                      'using it instead of asking again.')
                 return adopted
             if not plan.repeat:
+                client.wrote_to_atlas()  # Atlas may well have acted: never report that nothing changed
                 raise TaskError(f'Atlas did not answer the {plan.what} request for cluster {plan.cluster_name} ({err.detail}), and no new '
                                 f'{plan.what} is listed after {plan.settle_seconds:g} s. Nothing more was sent: a restore is never requested '
                                 f'twice by one task. Check the restore jobs of cluster {plan.cluster_name} '
