@@ -29,14 +29,19 @@ def target(path):
 # first: Atlas documents no order, so nothing may depend on it.
 BOTH_VERSIONS = ('atlas_snapshot',)
 BOTH_ORDERS = ('atlas_snapshot_info', 'atlas_tenant_download')
+# Point-in-time scenarios also run with the simulator answering PIT jobs with the legacy field set (no target, no snapshot
+# id), as the legacy API reference shows them: a re-run must still find its job, never start a second restore.
+PIT_SCENARIOS = ('atlas_restore_job/tasks/pit_and_flex.yml',)
 CASES = [(path, 'v2', 'newest_first') for path in SCENARIOS] + [
     (path, 'v1.0', 'newest_first') for path in SCENARIOS if target(path) in BOTH_VERSIONS
-] + [(path, 'v2', 'oldest_first') for path in SCENARIOS if target(path) in BOTH_ORDERS and not path.endswith('list_order.yml')]
+] + [(path, 'v2', 'oldest_first') for path in SCENARIOS if target(path) in BOTH_ORDERS and not path.endswith('list_order.yml')] + [
+    (path, 'v2', 'pit_legacy') for path in SCENARIOS if path.endswith(PIT_SCENARIOS)
+]
 
 
 def case_id(case):
     name = os.path.relpath(case[0], TARGETS).replace('/tasks/', '/')
-    return name + ('' if case[1] == 'v2' else '[v1.0]') + ('' if case[2] == 'newest_first' else '[oldest-first]')
+    return name + ('' if case[1] == 'v2' else '[v1.0]') + {'newest_first': '', 'oldest_first': '[oldest-first]', 'pit_legacy': '[pit-legacy]'}[case[2]]
 
 
 # The default variant (v2, newest first) of every scenario is also what `ansible-test integration` runs (each target's
@@ -48,7 +53,9 @@ PARAMS = [pytest.param(*case, id=case_id(case), marks=[pytest.mark.default_varia
 
 @pytest.mark.parametrize('task_file, api_version, list_order', PARAMS)
 def test_scenario(runner, task_file, api_version, list_order):
-    if list_order != 'newest_first':
+    if list_order == 'pit_legacy':
+        runner.sim.reset({'pit_legacy_fields': True})
+    elif list_order != 'newest_first':
         runner.sim.reset({'list_order': list_order})
     result = runner.run(task_file, api_version=api_version)
     assert result.returncode == 0, result.stdout[-20000:]
