@@ -135,7 +135,7 @@ class RestorePlan:
             if kept is not None:
                 result.update(restore_job={}, files=kept, manifest=self.archives.manifest_path,
                               msg='the whole archive set is in dest (its manifest and every file agree); set force: true to download again')
-                return any(item.pop('changed') for item in kept), result
+                return any(item['changed'] for item in kept), result
         jobs = self.jobs.list_jobs()
         now = self.client.now()
         fetching = self.archives is not None
@@ -159,7 +159,7 @@ class RestorePlan:
         if self.archives is not None:
             found, files = self._fetch(found, created, jobs)
             result.update(restore_job=job_view(found, with_links=False), files=files, manifest=self.archives.manifest_path)
-        changed = created or any(item.pop('changed') for item in result.get('files', [])) or self.client.wrote
+        changed = created or any(item['changed'] for item in result.get('files', [])) or self.client.wrote
         return changed, result
 
     def _predict(self, found: dict[str, t.Any] | None, jobs: list[dict[str, t.Any]], result: dict[str, t.Any]) -> tuple[bool, dict[str, t.Any]]:

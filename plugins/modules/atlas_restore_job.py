@@ -38,7 +38,8 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Reads Atlas and checks everything a real run would; starts, cancels and downloads nothing.
+    details: Reads Atlas and checks everything a real run would; starts, cancels, waits for and downloads nothing, and
+      never touches a download link (they are one-time links). With O(dest) it returns the files a real run would write.
   diff_mode:
     support: full
     details: Shows which snapshot goes into which cluster, and that the target loses its current data.
@@ -102,16 +103,27 @@ options:
     default: 3600
   dest:
     description:
-      - For V(download), an existing directory that receives the archives, one per replica set, named
-        C(<cluster_name>-<snapshot_id>-<replica set>.tar.gz). Needs O(wait=true).
-      - Each is streamed into a temporary file beside it, verified (gzip and tar) unless O(validate_archive=false),
-        hashed with SHA-256 and moved into place; an interrupted transfer resumes while the link is valid. A file that
-        of this snapshot that is already there is left alone unless O(force=true), and then nothing is requested.
-      - When set, the result holds no download link.
+      - For V(download), an existing, writable directory that receives the archive set, checked (with the file
+        attributes) before Atlas is asked anything. Needs O(wait=true).
+      - One archive per replica set, named C(<cluster_name>-<snapshot_id>.tar.gz) for a replica set and
+        C(<cluster_name>-<snapshot_id>-<replica set>.tar.gz) for each shard and the config server of a sharded cluster
+        (the replica-set name as Atlas gives it, reduced to letters, digits, C(.), C(_) and C(-)), plus a manifest
+        C(<cluster_name>-<snapshot_id>.manifest.json) that records the job, and each archive's size and SHA-256.
+      - Each archive is streamed into a temporary file beside it, verified (gzip and tar) unless O(validate_archive=false),
+        hashed, written to disk in full (fsync) and moved into place; an interrupted transfer resumes while the link is
+        valid. The manifest is written after each archive and marked complete after the last, so a set is reported as
+        in O(dest) only when the manifest is complete and every archive agrees with it in size and modification time; a
+        re-run fetches only what is missing, and a whole set is left alone unless O(force=true).
+      - Atlas download links are one-time links. When a link of a job requested earlier no longer works (an earlier run
+        used it, for example an AWX job into another container's O(dest)), one new download job is requested (it changes
+        no cluster) and the archives are fetched from it.
+      - Archives and the manifest are written C(0600) whatever the umask, unless O(mode) says otherwise; O(owner),
+        O(group) and the SELinux options apply to them too. The result holds no download link.
     type: path
   force:
     description:
-      - Download again even if the files in O(dest) exist.
+      - For V(download), have Atlas prepare a new download (fresh links) even when a job of the snapshot exists, and with
+        O(dest) download every archive again.
     type: bool
     default: false
   validate_archive:
@@ -120,10 +132,15 @@ options:
     type: bool
     default: true
 notes:
+  - A restore replaces the whole target cluster. A restore request is sent at most once per task; when Atlas's answer is
+    lost, the task lists the jobs again for up to a minute (Atlas may list a new job late) and uses the one Atlas made,
+    or fails saying what to check, never sending a second. In a play over several hosts, run restore tasks with
+    C(run_once=true) (or in a play on C(localhost)), so that one task, not one per host, asks for the restore.
   - Download links are bearer secrets (anyone holding one gets the data files). They are never in an error message or
     a warning, and not in the result when O(dest) is set. Without O(dest) they are returned in
     RV(restore_job.delivery_url); set C(no_log) on such a task.
-  - Atlas's download links are valid for about an hour, and Atlas documents them as one-time links.
+  - Atlas's download links are valid for about an hour, and Atlas documents them as one-time links. Without O(dest), a job
+    requested earlier is returned with RV(links_may_be_used=true); set O(force=true) for fresh links.
 author:
   - mongodb_atlas.backup maintainers (@mongodb-atlas-backup)
 seealso:
@@ -236,20 +253,40 @@ restore_job:
       type: list
       elements: str
 restore_jobs:
-  description: With O(state=absent), the jobs that were (or in check mode would be) cancelled.
+  description:
+    - With O(state=absent), the jobs cancelled, as Atlas shows them after the cancel (in check mode, as a real run would
+      leave them).
   returned: when O(state=absent)
   type: list
   elements: dict
+links_may_be_used:
+  description:
+    - For V(download) without O(dest), true when the job was requested earlier, so its one-time links may already have
+      been used. O(force=true) asks Atlas for a new download.
+  returned: when a download job requested earlier is returned without O(dest)
+  type: bool
+  sample: true
+manifest:
+  description: With O(dest), the path of the archive set's manifest (in check mode, where it would be).
+  returned: when O(dest) is set
+  type: str
+  sample: /srv/backups/sharded0/Sharded0-65a000000000000000000201.manifest.json
 files:
-  description: With O(dest), each archive downloaded (or already there).
-  returned: when O(dest) is set and not in check mode
+  description:
+    - With O(dest), each archive of the set, downloaded or already there; in check mode, the archives a real run would
+      write (RV(files[].downloaded=false), no size or checksum).
+  returned: when O(dest) is set
   type: list
   elements: dict
   contains:
     path:
       description: Where the archive is.
       type: str
-      sample: /srv/backups/sharded0/Sharded0-65a000000000000000000201-shard-0.tar.gz
+      sample: /srv/backups/sharded0/Sharded0-65a000000000000000000201-Sharded0-shard-0.tar.gz
+    replica_set:
+      description: The replica set it holds (a shard or the config server); null for a replica set's one archive.
+      type: str
+      sample: Sharded0-shard-0
     size:
       description: Its size in bytes.
       type: int
@@ -259,9 +296,13 @@ files:
       type: str
       sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
     changed:
-      description: Whether this run wrote it.
+      description: Whether this run wrote it (or its attributes).
       type: bool
       sample: true
+    downloaded:
+      description: In check mode, false (nothing is fetched).
+      type: bool
+      sample: false
 """
 
 import os
