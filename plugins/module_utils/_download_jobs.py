@@ -22,6 +22,7 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._jobs import 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._waiter import Deadline, wait_or_raise
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._writes import PostPlan, post_without_duplicates
 
+
 class DownloadApi:
     """One download API (tenant or flex) of one cluster: its Endpoints, and the tenant sunset raised as TenantApiGone."""
 

@@ -241,4 +241,3 @@ def cancel(jobs_api: RestoreJobs, restore_job_id: str | None, snapshot_id: str |
         jobs_api.cancel(job)
         after.append(jobs_api.read(job['id']) or dict(job, cancelled=True))
     return bool(doomed), [job_view(job, with_links=False) for job in after]
-

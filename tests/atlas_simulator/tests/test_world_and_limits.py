@@ -101,15 +101,15 @@ def test_each_set_answers_with_its_own_capacity_in_the_recorded_header_spelling(
     named = dict(headers)
     # Atlas's recorded answers spell them Ratelimit-Limit / Ratelimit-Remaining (the docs write RateLimit-*)
     assert named['Ratelimit-Limit'] == str(capacity) and named['Ratelimit-Remaining'] == str(capacity - 1)
-    assert sim.control('GET', 'config').json()['rate_limit'][endpoint_set] == {'capacity': capacity, 'refill': 5000 if capacity == 10000 else 500,
-                                                                              'period': 60}
+    expected = {'capacity': capacity, 'refill': 5000 if capacity == 10000 else 500, 'period': 60}
+    assert sim.control('GET', 'config').json()['rate_limit'][endpoint_set] == expected
 
 
 def test_exhausting_flex_snapshots_limits_nothing_else(sim, owner):
     sim.control('PATCH', 'config', {'rate_limit': {'flex_snapshots': {'capacity': 2}}})
     assert sim.control('GET', 'config').json()['rate_limit']['flex_snapshots'] == {'capacity': 2, 'refill': 500, 'period': 60}
     snapshots = sim.v2('/flexClusters/Flex0/backup/snapshots')
-    assert [get(owner, snapshots, FLEX).headers['RateLimit-Remaining'] for _ in range(2)] == ['1', '0']
+    assert [get(owner, snapshots, FLEX).headers['RateLimit-Remaining'] for _attempt in range(2)] == ['1', '0']
     limited = owner.post(sim.v2('/flexClusters/Flex0/backup/download'), json={'snapshotId': FLEX_FIRST}, headers={'Accept': FLEX}, timeout=10)
     assert limited.status_code == 429 and limited.json()['errorCode'] == 'RATE_LIMITED_TOKEN_BUCKET'  # download is a Flex Snapshots call
     assert limited.headers['Retry-After'] == '1' and limited.headers['RateLimit-Limit'] == '2' and limited.headers['RateLimit-Remaining'] == '0'

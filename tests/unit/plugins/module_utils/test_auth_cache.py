@@ -42,7 +42,7 @@ def breakers(tmp_path, monkeypatch):
     directory = tmp_path / 'tokens'
 
     def no_locks():  # NFS without a lock manager
-        monkeypatch.setattr(_token_cache.fcntl, 'flock', lambda *_args: (_ for _ in ()).throw(OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))))
+        monkeypatch.setattr(_token_cache.fcntl, 'flock', lambda *_args: (_never for _never in ()).throw(OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))))
 
     def lock_is_a_directory():
         directory.mkdir(mode=0o700)
@@ -70,10 +70,10 @@ def breakers(tmp_path, monkeypatch):
     def read_only_directory():  # the lock opens (it exists), the token file cannot be written
         directory.mkdir(mode=0o700)
         (directory / f'{KEY}.lock').touch(mode=0o600)
-        monkeypatch.setattr(_token_cache.tempfile, 'mkstemp', lambda **_kwargs: (_ for _ in ()).throw(OSError(errno.EROFS, 'Read-only file system')))
+        monkeypatch.setattr(_token_cache.tempfile, 'mkstemp', lambda **_kwargs: (_never for _never in ()).throw(OSError(errno.EROFS, 'Read-only file system')))
 
     def replace_fails():
-        monkeypatch.setattr(_token_cache.os, 'replace', lambda *_args: (_ for _ in ()).throw(OSError(errno.EIO, os.strerror(errno.EIO))))
+        monkeypatch.setattr(_token_cache.os, 'replace', lambda *_args: (_never for _never in ()).throw(OSError(errno.EIO, os.strerror(errno.EIO))))
 
     def directory_is_a_file():
         directory.write_text('')
@@ -112,7 +112,7 @@ def test_an_unusable_cache_costs_one_warning_and_the_task_goes_on(tmp_path, monk
 
 @responses.activate
 def test_a_renewal_after_the_cache_broke_does_not_warn_again(tmp_path, monkeypatch):
-    monkeypatch.setattr(_token_cache.fcntl, 'flock', lambda *_args: (_ for _ in ()).throw(OSError(errno.ENOLCK, 'No locks available')))
+    monkeypatch.setattr(_token_cache.fcntl, 'flock', lambda *_args: (_never for _never in ()).throw(OSError(errno.ENOLCK, 'No locks available')))
     warnings = []
     responses.post(TOKEN_URL, json={'access_token': 'old', 'expires_in': 3600})
     responses.post(TOKEN_URL, json={'access_token': 'new', 'expires_in': 3600})
