@@ -192,113 +192,13 @@ deleted:
   sample: ["6a0000000000000000000001"]
 """
 
-import datetime
 import typing as t
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import Endpoints, get_cluster
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import TaskError
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._module import AtlasModule, wait_argument_spec
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import FAILED, created_time, normalized, snake_result, status_of
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshot_ops import (
-    SnapshotOps, check_on_demand_capable, find_reusable_snapshot, is_on_demand, is_unfinished, retention_days, diff_view,
-)
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._time import iso
-
-Result = t.Tuple[bool, t.Optional[dict], t.Optional[dict]]  # changed, before, after
-
-
-def shown(snapshot: dict) -> dict:
-    """A snapshot as results show it: snake_case, normalized created_at/expires_at/status, no empty fields."""
-    return snake_result({k: v for k, v in normalized(snapshot).items() if v is not None})
-
-
-def ensure_present(atlas: AtlasModule, ops: SnapshotOps) -> Result:
-    """Reuse a matching on-demand snapshot (re-dated to retention_in_days when that differs), or take one; wait when asked."""
-    params = atlas.params
-    snapshots = ops.list_snapshots()
-    found = find_reusable_snapshot(snapshots, params['description'], params['max_age'], atlas.client.now())
-    if found is None:
-        if params['retention_in_days'] is None:
-            raise TaskError(f'No on-demand snapshot of cluster {atlas.cluster_name} matches description {params["description"]!r}'
-                            f'{" and max_age" if params["max_age"] is not None else ""}, and retention_in_days is required to take one.')
-        if atlas.check_mode:
-            expires = atlas.client.now() + datetime.timedelta(days=params['retention_in_days'])
-            return True, None, {'description': params['description'], 'status': 'queued', 'snapshotType': 'onDemand', 'expiresAt': iso(expires)}
-        found = ops.take(params['description'], params['retention_in_days'], snapshots)
-        before = None
-    else:
-        before = found
-    if params['wait'] and not atlas.check_mode and is_unfinished(found):
-        found = ops.wait_until_finished(found, 'to complete')
-    if status_of(found) == FAILED:
-        raise TaskError(f'Snapshot {found["id"]} of cluster {atlas.cluster_name} failed.', snapshot=shown(found))
-    if before is not None and params['retention_in_days'] is not None:
-        return redate(atlas, ops, found, params['retention_in_days'])
-    return before is None, before, found
-
-
-def ensure_retention(atlas: AtlasModule, ops: SnapshotOps) -> Result:
-    """Make an existing snapshot's expiry creation time + retention_in_days."""
-    params = atlas.params
-    snapshot = existing_snapshot(atlas, ops, params['snapshot_id'])
-    if params['retention_in_days'] is None:
-        return False, snapshot, snapshot
-    return redate(atlas, ops, snapshot, params['retention_in_days'])
-
-
-def redate(atlas: AtlasModule, ops: SnapshotOps, snapshot: dict, days: int) -> Result:
-    """Keep the snapshot `days` days from its creation (PATCH) when it is kept for another number of days."""
-    if retention_days(snapshot, atlas.client.now()) == days:
-        return False, snapshot, snapshot
-    if is_unfinished(snapshot):
-        snapshot = wait_until_finished_or_fail(atlas, ops, snapshot, f'change its retention to {days} days')
-        if retention_days(snapshot, atlas.client.now()) == days:
-            return False, snapshot, snapshot
-    if atlas.check_mode:
-        created = created_time(snapshot) or atlas.client.now()
-        return True, snapshot, dict(snapshot, expiresAt=iso(created + datetime.timedelta(days=days)))
-    updated = ops.set_retention(snapshot['id'], days)
-    return True, snapshot, dict(snapshot, **updated)
-
-
-def ensure_absent(atlas: AtlasModule, ops: SnapshotOps) -> tuple[bool, list[dict]]:
-    """Delete the snapshot by id, or every on-demand snapshot with the description; never scheduled ones."""
-    params = atlas.params
-    if params['snapshot_id']:
-        found = ops.read(params['snapshot_id'])
-        if found is not None and not is_on_demand(found):
-            raise TaskError(f'Snapshot {found["id"]} of cluster {atlas.cluster_name} is a {found.get("snapshotType", "scheduled")} snapshot; '
-                            'this module only deletes on-demand snapshots.')
-        doomed = [found] if found else []
-    else:
-        doomed = [snap for snap in ops.list_snapshots() if is_on_demand(snap) and snap.get('description') == params['description']]
-    unfinished = [snap for snap in doomed if is_unfinished(snap)]
-    if unfinished and not params['wait']:
-        names = ', '.join(f'{snap["id"]} ({snap.get("status")})' for snap in unfinished)
-        raise TaskError(f'Cannot delete: snapshot(s) {names} of cluster {atlas.cluster_name} are still running and Atlas cannot delete them '
-                        'until they finish. Nothing was deleted. Set wait: true to wait for them, or run again later.')
-    if not atlas.check_mode:
-        doomed = [wait_until_finished_or_fail(atlas, ops, snap, 'delete it') if is_unfinished(snap) else snap for snap in doomed]
-        for snap in doomed:
-            ops.delete(snap['id'])
-    return bool(doomed), doomed
-
-
-def existing_snapshot(atlas: AtlasModule, ops: SnapshotOps, snapshot_id: str) -> dict:
-    snapshot = ops.read(snapshot_id)
-    if snapshot is None:
-        raise TaskError(f'Snapshot {snapshot_id} does not exist in cluster {atlas.cluster_name} (SNAPSHOT_NOT_FOUND).')
-    return snapshot
-
-
-def wait_until_finished_or_fail(atlas: AtlasModule, ops: SnapshotOps, snapshot: dict, purpose: str) -> dict:
-    """An unfinished snapshot: wait for it when allowed (not in check mode, which does not wait), else fail saying so."""
-    if atlas.params['wait'] and atlas.check_mode:
-        return snapshot
-    if not atlas.params['wait']:
-        raise TaskError(f'Snapshot {snapshot["id"]} of cluster {atlas.cluster_name} is still {snapshot.get("status")}; '
-                        f'Atlas cannot {purpose} until it finishes. Set wait: true to wait for it, or run again later.')
-    return ops.wait_until_finished(snapshot, f'to finish so as to {purpose}')
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshot_ops import SnapshotOps, check_on_demand_capable, diff_view
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshot_plan import SnapshotOptions, SnapshotPlan, shown
 
 
 def check_params(atlas: AtlasModule) -> None:
@@ -316,14 +216,17 @@ def run(atlas: AtlasModule) -> None:
     check_on_demand_capable(atlas.cluster_name, cluster.kind, cluster.tier)
     ops = SnapshotOps(atlas.client, Endpoints(atlas.group_id, atlas.cluster_name, cluster.kind), wait=atlas.params['wait'],
                       deadline=atlas.deadline, warn=atlas.warn)
+    params = atlas.params
+    plan = SnapshotPlan(ops, SnapshotOptions(atlas.cluster_name, params['description'], params['retention_in_days'], params['snapshot_id'],
+                                             params['max_age'], params['wait'], atlas.check_mode))
     result: dict[str, t.Any] = {}
-    if atlas.params['state'] == 'absent':
-        changed, deleted = ensure_absent(atlas, ops)
+    if params['state'] == 'absent':
+        changed, deleted = plan.ensure_absent()
         before, after = (deleted[0] if deleted else None), None
         result['deleted'] = [snap['id'] for snap in deleted]
         result['snapshot'] = shown(before) if before else {}
     else:
-        changed, before, after = ensure_retention(atlas, ops) if atlas.params['snapshot_id'] else ensure_present(atlas, ops)
+        changed, before, after = plan.ensure_retention() if params['snapshot_id'] else plan.ensure_present()
         result['snapshot'] = shown(after) if after else {}
     if atlas.module._diff:
         result['diff'] = {'before': diff_view(before), 'after': diff_view(after)}

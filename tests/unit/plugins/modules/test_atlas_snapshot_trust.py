@@ -17,7 +17,7 @@ try:
 except ImportError:  # before 2.19, fail_json passes an explicit exception (the traceback) through at any verbosity
     _traceback = None  # type: ignore[assignment]
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils import _client, _waiter
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils import _client, _snapshot_plan, _waiter
 from ansible_collections.mongodb_atlas.backup.plugins.modules import atlas_snapshot
 from ansible_collections.mongodb_atlas.backup.tests.unit.plugins.modules.atlas_test_utils import API, connection_args
 
@@ -170,7 +170,7 @@ def test_an_unexpected_error_is_one_clear_failure_with_the_traceback_aside(run_m
     def broken(*_args, **_kwargs):
         raise KeyError('id')
 
-    monkeypatch.setattr(atlas_snapshot, 'find_reusable_snapshot', broken)
+    monkeypatch.setattr(_snapshot_plan, 'find_reusable_snapshot', broken)
     if _traceback is not None:
         monkeypatch.setattr(_traceback, 'is_traceback_enabled', lambda _event: True)  # as at -vvv
     result = run_module(atlas_snapshot.main, args())
