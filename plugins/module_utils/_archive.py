@@ -23,9 +23,8 @@ import zlib
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._transfer import (
-    WriteFailed, download, flush_to_disk, sync_directory, write_error_reason,
-)
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._disk import WriteFailed, flush_to_disk, sync_directory, write_error_reason
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._transfer import download
 
 
 def _optional_isal() -> t.Any:

@@ -21,7 +21,8 @@ import responses
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import USER_AGENT
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._transfer import ChunkWorker, WriteFailed, download
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._disk import WriteFailed
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._transfer import ChunkWorker, download
 from ansible_collections.mongodb_atlas.backup.tests.unit.plugins.module_utils.atlas_http import SNAPSHOTS, client, reset
 
 
