@@ -258,7 +258,8 @@ breaches:
 """
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._module import AtlasModule
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._schedule import EXPORT_FREQUENCIES, FREQUENCIES, PROVIDERS, UNITS, apply
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._schedule import apply
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._schedule_policy import EXPORT_FREQUENCIES, FREQUENCIES, PROVIDERS, UNITS
 
 ITEM = dict(frequency=dict(type='str', required=True, choices=list(FREQUENCIES)), every=dict(type='int'),
             keep=dict(type='int', required=True), unit=dict(type='str', choices=list(UNITS), default='days'))

@@ -12,9 +12,9 @@ import responses
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import TaskError
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._schedule import (
-    Compliance, apply, compliance_breaches, desired_from, differences, match_items, normalize, normalize_policy, patch_body, report,
-    validate_items,
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._schedule import Compliance, apply, compliance_breaches, normalize_policy, report
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._schedule_policy import (
+    desired_from, differences, match_items, normalize, patch_body, validate_items,
 )
 
 G = '5f1a2b3c4d5e6f7a8b9c0d1e'
