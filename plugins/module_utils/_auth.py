@@ -234,7 +234,7 @@ def fetch_token(client: t.Any, client_id: str, secret: str) -> dict[str, t.Any]:
             error = token_error(response)
         if not error.transient or attempt >= client.retries:
             raise error
-        client.pause_before_retry(error.reason(), attempt, error.retry_after)
+        client.pause_before_retry(error.reason(), attempt, error.retry_after, error)
         attempt += 1
 
 
@@ -269,7 +269,8 @@ def token_error(response: t.Any) -> AtlasApiError:
     else:
         code = None
         detail = text_detail(response.text or '') or response.reason or ''
-    return AtlasApiError(response.status_code, code, detail, 'POST', TOKEN_PATH, retry_after=parse_retry_after(response.headers.get('Retry-After')))
+    return AtlasApiError(response.status_code, code, detail, 'POST', TOKEN_PATH,
+                         retry_after=parse_retry_after(response.headers.get('Retry-After'), response.headers.get('Date')))
 
 
 # --------------------------------------------------------------------------------------------- the token cache

@@ -124,7 +124,7 @@ class Endpoints:
         self.retention_base = f'{cluster}/backup/snapshots'  # Atlas re-dates through the replica-set path for every kind
         self.take: str | None = None        # POST an on-demand snapshot (dedicated)
         self.download: str | None = None    # POST a download job (flex, tenant)
-        self.schedule: str | None = None    # GET the backup schedule: continuous backup, restore window (dedicated)
+        self.schedule: str | None = None    # GET the backup schedule (resource 'schedule'): restore window (dedicated)
         if kind == FLEX:
             flex = f'/groups/{group_id}/flexClusters/{cluster_name}/backup'
             self.resource = 'flex'

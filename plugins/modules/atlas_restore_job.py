@@ -363,7 +363,7 @@ def check_target(atlas: AtlasModule, source: ClusterInfo, request: RestoreReques
 
 def check_restore_point(atlas: AtlasModule, where: Endpoints, request: RestoreRequest) -> None:
     """The moment lies inside the source's restore window (on Atlas's clock)."""
-    schedule = atlas.client.get(t.cast(str, where.schedule)) or {}
+    schedule = atlas.client.get(t.cast(str, where.schedule), resource='schedule') or {}
     days = schedule.get('restoreWindowDays')
     moment = request.pit_seconds if request.pit_seconds is not None else request.oplog_ts
     now = atlas.client.now().timestamp()
