@@ -32,7 +32,8 @@ DEFAULTS: dict[str, t.Any] = {
     # token (and revoke) requests per minute per (client address, client id).
     'oauth': {'token_lifetime': 3600, 'max_active_tokens': 100, 'requests_per_minute': 50},
 }
-SEED_KEYS = ('api_keys', 'service_accounts', 'clusters', 'project_id')
+SEED_KEYS = ('api_keys', 'service_accounts', 'clusters', 'project_id', 'flex_restore_jobs')
+MAX_SEEDED_JOBS = 100000
 
 
 class ConfigError(ValueError):
@@ -69,6 +70,10 @@ def validate(partial: t.Any, allow_seed: bool = False) -> dict[str, t.Any]:
             if key == 'project_id':
                 if not isinstance(value, str) or not re.fullmatch(r'[a-f0-9]{24}', value):
                     raise ConfigError(f'project_id must be 24 lowercase hexadecimal characters, got {value!r}')
+            elif key == 'flex_restore_jobs':
+                _number(key, value, 0, integer=True)
+                if value > MAX_SEEDED_JOBS:
+                    raise ConfigError(f'flex_restore_jobs must be at most {MAX_SEEDED_JOBS}, got {value!r}')
             elif not isinstance(value, list) or not value:
                 raise ConfigError(f'{key} must be a non-empty list')
             continue  # the entries are checked when the seed is built (seed.py)
