@@ -31,19 +31,27 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors impor
 )
 
 COLLECTION_VERSION = '0.3.0'
-BACKUP_VERSION = '2023-01-01'   # cloud backup and tenant resources
-FLEX_VERSION = '2024-11-13'     # flex resources: v2 only, v1.0 has no flex API
-CLUSTER_VERSION = '2024-08-05'  # GET cluster in v2
-SCHEDULE_VERSION = '2024-08-05'    # the cloud backup schedule (2023-01-01 deprecated)
-COMPLIANCE_VERSION = '2023-10-01'  # the Backup Compliance Policy: v2 only
-RESOURCE_VERSIONS = {'backup': BACKUP_VERSION, 'tenant': BACKUP_VERSION, 'flex': FLEX_VERSION, 'cluster': CLUSTER_VERSION}
-RESOURCE_VERSIONS.update(schedule=SCHEDULE_VERSION, compliance=COMPLIANCE_VERSION)
+# THE table of resource versions: every request names its resource, and its Accept (and Content-Type) on v2 is this date.
+# tests/unit/plugins/module_utils/test_versions.py checks each against the spec's versions and x-sunset dates.
+RESOURCE_VERSIONS = {
+    'backup': '2023-01-01',    # cloud backup snapshots and restore jobs (the only version they have)
+    'tenant': '2023-01-01',    # M2/M5 snapshots, downloads, restores (sunset 2026-01-22: met by falling back to Flex)
+    'flex': '2024-11-13',      # Flex clusters, snapshots, downloads, restore jobs: v2 only, v1.0 has no Flex API
+    'cluster': '2024-08-05',   # GET cluster(s)
+    'schedule': '2024-08-05',  # the cloud backup schedule (2023-01-01 has x-sunset 2027-07-01)
+    'compliance': '2023-10-01',  # the project's Backup Compliance Policy: v2 only
+}
+BACKUP_VERSION = RESOURCE_VERSIONS['backup']
+FLEX_VERSION = RESOURCE_VERSIONS['flex']
+CLUSTER_VERSION = RESOURCE_VERSIONS['cluster']
 V2_ONLY = ('flex', 'compliance')
 API_VERSIONS = ('v2', 'v1.0')
 PAGE_SIZE = 500
 MAX_PAGES = 1000
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 60.0
+RETRY_AFTER_CEILING = 120.0  # the longest one pause before a retry may be, whatever Retry-After asks
+WAIT_REASONS = {429: 'it is rate limiting requests (HTTP 429)', 503: 'it is unavailable (HTTP 503)'}
 
 
 def _sleep(seconds: float) -> None:
@@ -88,6 +96,14 @@ def unwrap_envelope(doc: t.Any, headers: t.Mapping[str, str], method: str, path:
     return doc, None
 
 
+class RetryAfterTooLong(AtlasApiError):
+    """Atlas (or a proxy) asked to wait longer before a retry than this task may pause: not retried, not waited out."""
+
+    @property
+    def transient(self) -> bool:
+        return False  # a poll loop must not wait it out either: the task ends now and says when to run it again
+
+
 # --------------------------------------------------------------------------------------------- the client
 class AtlasClient:
     """Talks to the Atlas Administration API over one requests session, with one auth (see _auth): one digest challenge, or one
@@ -95,7 +111,8 @@ class AtlasClient:
 
     def __init__(self, base_url: str = 'https://cloud.mongodb.com', auth: t.Any = None, api_version: str = 'v2', timeout: float = 30,
                  retries: int = 5, validate_certs: bool = True, ca_path: str | None = None,
-                 sleep: t.Callable[[float], None] | None = None, rng: t.Callable[[], float] = random.random) -> None:
+                 sleep: t.Callable[[float], None] | None = None, rng: t.Callable[[], float] = random.random,
+                 deadline: float | None = None) -> None:
         if api_version not in API_VERSIONS:
             raise ValueError(f'api_version must be one of {", ".join(API_VERSIONS)}, not {api_version!r}')
         self.base_url = base_url.rstrip('/')
@@ -105,6 +122,8 @@ class AtlasClient:
         self.verify: str | bool = (ca_path or True) if validate_certs else False  # validate_certs false wins: no checks at all
         self.sleep = sleep or _sleep
         self.rng = rng
+        # time.monotonic() by which the task must be done (its wait budget); None: no budget but the 120 s pause ceiling
+        self.deadline = deadline
         self.request_count = 0
         self.retries_used = 0       # retries actually spent, over every request of this client
         self.retry_seconds = 0.0    # time spent waiting before them
@@ -203,15 +222,41 @@ class AtlasClient:
             if attempt >= self.retries:
                 tries = f'gave up after {attempt + 1} attempts ({attempt} retries)' if attempt else 'not retried: retries is 0'
                 raise error.rebuilt(detail=f'{error.detail} ({tries})')
-            self.pause_before_retry(error.reason(), attempt, error.retry_after)
+            self.pause_before_retry(error.reason(), attempt, error.retry_after, error)
             attempt += 1
 
-    def pause_before_retry(self, reason: str, attempt: int, retry_after: float | None = None) -> None:
+    def longest_pause(self) -> float:
+        """The longest this client may sleep before one retry: RETRY_AFTER_CEILING, or less when the task's wait budget
+        (deadline) has less left."""
+        if self.deadline is None:
+            return RETRY_AFTER_CEILING
+        return max(0.0, min(RETRY_AFTER_CEILING, self.deadline - time.monotonic()))
+
+    def pause_before_retry(self, reason: str, attempt: int, retry_after: float | None = None, error: AtlasApiError | None = None) -> None:
         """Wait the backoff before retry number attempt + 1 (of a request, the token endpoint or a broken transfer) and
-        account for it: the module reports retries once, at the end."""
-        delay = self.backoff(attempt, retry_after)
+        account for it: the module reports retries once, at the end.
+
+        The pause is at least Retry-After and at most longest_pause(). When the server asks for more than that, nothing is
+        retried: RetryAfterTooLong (the answer's error, explained) is raised at once.
+        """
+        allowed = self.longest_pause()
+        if retry_after is not None and retry_after > allowed:
+            raise self.retry_refused(retry_after, allowed, reason, error)
+        delay = min(self.backoff(attempt, retry_after), allowed)
         self.note_retry(reason, delay)
         self.sleep(delay)
+
+    def retry_refused(self, retry_after: float, allowed: float, reason: str, error: AtlasApiError | None) -> RetryAfterTooLong:
+        """The error for a Retry-After longer than this task may wait: how long was asked, why, and what to do."""
+        status = error.status if error is not None else None
+        why = WAIT_REASONS.get(t.cast(int, status), f'of {reason}')
+        limit = (f'{allowed:.0f} s (what is left of the task\'s wait budget)' if allowed < RETRY_AFTER_CEILING
+                 else f'{RETRY_AFTER_CEILING:.0f} s (the longest pause before a retry)')
+        text = (f'Atlas asked to wait {retry_after:.0f} s before trying again because {why}, longer than this task may wait: {limit}. '
+                'Not retried; run the task again later')
+        if error is None:
+            return RetryAfterTooLong(None, 'RETRY_AFTER_TOO_LONG', text, '', '', retry_after=retry_after)
+        return t.cast(RetryAfterTooLong, error.rebuilt(RetryAfterTooLong, detail=f'{error.detail} ({text})'))
 
     def wrote_to_atlas(self) -> None:
         """Atlas acted on a write whose answer was lost (an adopted ambiguous POST): the task changed something too."""
@@ -251,8 +296,15 @@ class AtlasClient:
     def delete(self, path: str, *, resource: str = 'backup') -> None:
         self.request('DELETE', path, resource=resource)
 
-    def list_all(self, path: str, *, resource: str = 'backup', params: dict | None = None) -> list:
-        """Every item of a paginated list, reading pages of 500 until a short page or no next link."""
+    def list_all(self, path: str, *, resource: str = 'backup', params: dict | None = None,
+                 enough: t.Callable[[list], bool] | None = None) -> list:
+        """Every item of a paginated list (asking for pages of 500), in the API's order.
+
+        Paging follows the answer: a page with a `next` link is followed by another, whatever its length (a server may page
+        at 100 whatever itemsPerPage says); a page without one ends the list. Only an answer without any `links` falls
+        back to the length rule: a short page is the last. enough(items so far), when given, is asked after each page
+        that has a next one: true stops there (the caller's bound; it gets a partial list and knows why).
+        """
         items: list = []
         for page in range(1, MAX_PAGES + 1):
             query = dict(params or {})
@@ -263,9 +315,13 @@ class AtlasClient:
                                     self.url_path(path, resource))
             results = doc.get('results') or []
             items.extend(results)
-            has_next = any(isinstance(link, dict) and link.get('rel') == 'next' for link in doc.get('links') or [])
-            if len(results) < PAGE_SIZE or not has_next:
+            links = doc.get('links')
+            if isinstance(links, list) and links:
+                more = any(isinstance(link, dict) and link.get('rel') == 'next' for link in links)
+            else:
+                more = len(results) >= PAGE_SIZE
+            if not more or not results or (enough is not None and enough(items)):
                 return items
         # A list that never ends is a server (or proxy) ignoring pageNum; a partial list would mislead idempotency checks.
-        raise AtlasApiError(200, 'TOO_MANY_PAGES', f'still more results after {MAX_PAGES} pages of {PAGE_SIZE}', 'GET',
+        raise AtlasApiError(200, 'TOO_MANY_PAGES', f'still more results after {MAX_PAGES} pages', 'GET',
                             self.url_path(path, resource))

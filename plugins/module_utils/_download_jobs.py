@@ -16,11 +16,49 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client impor
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import TENANT, Endpoints
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, TenantApiGone, is_missing, is_sunset
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import (
-    COMPLETED, FAILED, UNFINISHED, expires_of, newest, newest_first, status_of,
+    COMPLETED, FAILED, UNFINISHED, created_time, expires_of, newest, newest_first, status_of,
 )
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._jobs import LINK_MARGIN, link_valid
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._waiter import Deadline, wait_or_raise
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._writes import PostPlan, post_without_duplicates
+# Only jobs requested this recently (Atlas's clock) can still be reused or adopted: a Flex or tenant download link lives 4 h
+# from the request , a Flex restore job's expirationDate is 6 h after it, and a download job takes minutes.
+# Older ones are neither read nor handed out, so a project with thousands of old jobs costs a page or two per task.
+REUSE_WINDOW = datetime.timedelta(hours=24)
+# How far out of time order a newest-first list may be (jobs listed by id, requested within the same moments) and still
+# be read as newest first; a list found more out of order is read to its end.
+ORDER_SLACK = datetime.timedelta(hours=1)
+
+
+class NewestFirstBound:
+    """When to stop paging a list of jobs that Atlas lists newest first (the legacy docs say so, and the recorded Flex list
+    of 2026 is): once a job older than the reuse window (less the slack) has been seen, every later job is older still.
+
+    Checked, not trusted: a job newer than one listed before it by more than ORDER_SLACK shows the list is in another order,
+    and then paging goes on to the end (out_of_order tells the caller, who warns).
+    """
+
+    def __init__(self, cutoff: datetime.datetime) -> None:
+        self.cutoff = cutoff
+        self.oldest: datetime.datetime | None = None
+        self.out_of_order = False
+        self.seen = 0
+
+    def enough(self, items: list[dict[str, t.Any]]) -> bool:
+        for job in items[self.seen:]:
+            when = created_time(job) if isinstance(job, dict) else None
+            if when is None:
+                continue
+            if self.oldest is not None and when > self.oldest + ORDER_SLACK:
+                self.out_of_order = True
+            self.oldest = when if self.oldest is None or when < self.oldest else self.oldest
+        self.seen = len(items)
+        return not self.out_of_order and self.oldest is not None and self.oldest + ORDER_SLACK < self.cutoff
+
+    def recent(self, job: dict[str, t.Any]) -> bool:
+        """Requested within the window; a job without a readable time is kept (it may be one just queued)."""
+        when = created_time(job)
+        return when is None or when >= self.cutoff
 
 
 class DownloadApi:
@@ -54,6 +92,14 @@ class DownloadApi:
         """Every item, newest first by creation time (never by the API's order)."""
         with self._sunset_is_gone():
             return newest_first(self.client.list_all(path, resource=self.where.resource))
+
+    def recent_jobs(self) -> tuple[list[dict[str, t.Any]], bool]:
+        """The jobs requested within REUSE_WINDOW, newest first, reading no further than the bound allows; and whether the
+        list turned out not to be newest first (so every page was read)."""
+        bound = NewestFirstBound(self.client.now() - REUSE_WINDOW)
+        with self._sunset_is_gone():
+            jobs = self.client.list_all(t.cast(str, self.where.jobs), resource=self.where.resource, enough=bound.enough)
+        return newest_first(job for job in jobs if isinstance(job, dict) and bound.recent(job)), bound.out_of_order
 
 
 def newest_completed(snapshots: list[dict[str, t.Any]]) -> dict[str, t.Any] | None:
@@ -90,6 +136,17 @@ class DownloadJobs:
         self.where = api.where
         self.deadline = deadline
         self.warn = warn
+        self.warned_order = False
+
+    def jobs(self) -> list[dict[str, t.Any]]:
+        """The cluster's recent jobs (those that could be reused or adopted), newest first; one warning if Atlas did not list
+        them newest first and every page had to be read."""
+        jobs, out_of_order = self.api.recent_jobs()
+        if out_of_order and not self.warned_order:
+            self.warned_order = True
+            self.warn(f'Atlas did not list the restore jobs of cluster {self.where.cluster_name} newest first, so every page of the '
+                      'list was read to find a reusable download job; with many old jobs this costs many requests.')
+        return jobs
 
     def snapshot(self, snapshot_id: str | None) -> dict[str, t.Any]:
         """The snapshot asked for (which must be completed), or the newest completed one."""
@@ -111,7 +168,7 @@ class DownloadJobs:
         return dict(snap, id=snap.get('id') or snapshot_id)
 
     def find(self, snapshot_id: str) -> tuple[dict[str, t.Any] | None, set[str]]:
-        jobs = self.api.list_all(t.cast(str, self.where.jobs))
+        jobs = self.jobs()
         return reusable_job(jobs, snapshot_id, self.client.now()), {job['id'] for job in jobs if job.get('id')}
 
     def request(self, snapshot_id: str, known_ids: set[str]) -> dict[str, t.Any]:
@@ -127,7 +184,7 @@ class DownloadJobs:
 
     def _adopt(self, snapshot_id: str, known_ids: set[str]) -> dict[str, t.Any] | None:
         """The newest job for this snapshot that was not there before our request and has not failed."""
-        for job in self.api.list_all(t.cast(str, self.where.jobs)):
+        for job in self.jobs():
             if job.get('id') and job['id'] not in known_ids and job.get('snapshotId') == snapshot_id and status_of(job) != FAILED:
                 return job
         return None
@@ -136,7 +193,7 @@ class DownloadJobs:
         """Atlas says a download of this snapshot is under way: use that job if it is in flight, or done with a link valid long
         enough (Atlas's clock), newest first; never an expired link."""
         now = self.client.now()
-        for job in self.api.list_all(t.cast(str, self.where.jobs)):
+        for job in self.jobs():
             if usable_job(job, snapshot_id, now):
                 return job
         raise TaskError(f'Atlas refused a new download of snapshot {snapshot_id} because another one is under way '

@@ -134,21 +134,36 @@ def scrub(text: str, url: str | None = None) -> str:
     return text
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    """Retry-After in seconds, from either delta-seconds or an HTTP date (a date in the past means 0)."""
+def parse_retry_after(value: str | None, date: str | None = None) -> float | None:
+    """Retry-After in seconds, from either delta-seconds or an HTTP date (a date in the past means 0).
+
+    An HTTP date is counted from the answer's own Date header (the server's clock), so a skewed local clock does not
+    stretch or shrink the wait; only an answer without a readable Date is read against this host's clock.
+    """
     if not value:
         return None
     try:
         return max(float(value), 0.0)
     except ValueError:
         pass
+    when = _http_date(value)
+    if when is None:
+        return None
+    sent = _http_date(date) if date else None
+    return max(when - (sent if sent is not None else time.time()), 0.0)
+
+
+def _http_date(value: str) -> float | None:
+    """An HTTP date as epoch seconds (a date without a zone is UTC), or None."""
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=datetime.timezone.utc)
-    return max(when.timestamp() - time.time(), 0.0)
+    return when.timestamp()
 
 
 def text_detail(raw: str, url: str | None = None) -> str:
@@ -167,7 +182,8 @@ def error_from_document(status: int, body: t.Any, headers: t.Mapping[str, str], 
         detail = str(body.get('detail') or body.get('reason') or '')
         parameters = body.get('parameters') or []
     code = code or headers.get('X-Error-Code')
-    return AtlasApiError(status, code, scrub(detail) or fallback, method, path, parameters, parse_retry_after(headers.get('Retry-After')))
+    return AtlasApiError(status, code, scrub(detail) or fallback, method, path, parameters,
+                         parse_retry_after(headers.get('Retry-After'), headers.get('Date')))
 
 
 def error_from_response(response: t.Any, method: str, path: str) -> AtlasApiError:

@@ -79,7 +79,7 @@ def fetch_token(client: t.Any, client_id: str, secret: str) -> dict[str, t.Any]:
         if attempt >= client.retries:
             tries = f'gave up after {attempt + 1} attempts ({attempt} {"retry" if attempt == 1 else "retries"})' if attempt else 'not retried: retries is 0'
             raise error.rebuilt(detail=f'{error.detail} ({tries})')
-        client.pause_before_retry(error.reason(), attempt, error.retry_after)
+        client.pause_before_retry(error.reason(), attempt, error.retry_after, error)
         attempt += 1
 
 
@@ -109,7 +109,7 @@ def token_error(response: t.Any) -> AtlasApiError:
         body = None
     if isinstance(body, dict) and isinstance(body.get('error'), str) and body['error'] and not body.get('errorCode'):
         error = AtlasApiError(response.status_code, f'OAUTH_{body["error"].upper()}', text_detail(str(body.get('error_description') or body['error'])),
-                              'POST', TOKEN_PATH, retry_after=parse_retry_after(response.headers.get('Retry-After')))
+                              'POST', TOKEN_PATH, retry_after=parse_retry_after(response.headers.get('Retry-After'), response.headers.get('Date')))
     else:
         error = error_from_response(response, 'POST', TOKEN_PATH)
     if response.status_code != 429:

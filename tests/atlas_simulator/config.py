@@ -61,7 +61,8 @@ DEFAULTS: dict[str, t.Any] = {
     # e.g. {"scheduledPolicyItems": [{"frequencyType": "daily", "frequencyInterval": 1, "retentionUnit": "days", "retentionValue": 7}]}.
     'compliance_policy': None,
 }
-SEED_KEYS = ('api_keys', 'service_accounts', 'clusters', 'project_id')
+SEED_KEYS = ('api_keys', 'service_accounts', 'clusters', 'project_id', 'flex_restore_jobs')
+MAX_SEEDED_JOBS = 100000
 
 
 class ConfigError(ValueError):
@@ -116,6 +117,10 @@ def validate(partial: t.Any, allow_seed: bool = False) -> dict[str, t.Any]:
             if key == 'project_id':
                 if not isinstance(value, str) or not re.fullmatch(r'[a-f0-9]{24}', value):
                     raise ConfigError(f'project_id must be 24 lowercase hexadecimal characters, got {value!r}')
+            elif key == 'flex_restore_jobs':
+                _number(key, value, 0, integer=True)
+                if value > MAX_SEEDED_JOBS:
+                    raise ConfigError(f'flex_restore_jobs must be at most {MAX_SEEDED_JOBS}, got {value!r}')
             elif not isinstance(value, list) or not value:
                 raise ConfigError(f'{key} must be a non-empty list')
             continue  # the entries are checked when the seed is built (seed.py)

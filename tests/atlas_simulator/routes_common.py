@@ -134,9 +134,12 @@ def _int_query(ctx: Context, name: str, default: int, low: int, high: int) -> in
     return value
 
 
-def page(ctx: Context, items: list[t.Any]) -> dict[str, t.Any]:
-    """One page of a list, with totalCount and self/previous/next links (FACTS 5.1)."""
+def page(ctx: Context, items: list[t.Any], most: int | None = None) -> dict[str, t.Any]:
+    """One page of a list, with totalCount and self/previous/next links (FACTS 5.1); `most` caps the page size whatever
+    itemsPerPage asks (a list Atlas may page at its own size)."""
     per_page = _int_query(ctx, 'itemsPerPage', 100, 1, 500)
+    if most is not None:
+        per_page = min(per_page, most)
     number = _int_query(ctx, 'pageNum', 1, 1, 1000000)
     include_count = _flag(ctx, 'includeCount', True)
     start = (number - 1) * per_page

@@ -12,7 +12,7 @@ import typing as t
 
 from atlas_simulator import GROUP_ID
 from atlas_simulator.config import ConfigError
-from atlas_simulator.state import FLEX, FREE, REPLICA_SET, SHARDED, TENANT, Cluster, Snapshot
+from atlas_simulator.state import FLEX, FREE, REPLICA_SET, SHARDED, TENANT, Cluster, DownloadJob, Snapshot
 
 OWNER = 'Project Owner'
 READ_ONLY = 'Project Read Only'
@@ -99,6 +99,27 @@ def build_clusters(now: datetime.datetime, specs: list[dict[str, t.Any]] | None 
     return clusters
 
 
+def build_flex_restore_jobs(now: datetime.datetime, clusters: list[Cluster], count: int) -> list[DownloadJob]:
+    """`count` old finished jobs of Flex0, newest first, as the recorded Flex list of 2,160 jobs spanning weeks (FACTS 10.4):
+    one every 15 minutes going back from a day and a minute before the clock start, RESTORE and DOWNLOAD in turn, COMPLETED,
+    their links long expired (4 h for downloads, 6 h for restores). Ids: 6c + 22 hex digits of the job's number."""
+    if not count:
+        return []
+    flex = next((cluster for cluster in clusters if cluster.name == 'Flex0' and cluster.kind in (FLEX, TENANT)), None)
+    if flex is None:
+        raise ConfigError('flex_restore_jobs needs a Flex (or tenant) cluster named Flex0 in the seed')
+    snapshot_ids = [snap.id for snap in flex.snapshots] or ['65a0000000000000000f0f01']
+    jobs = []
+    for number in range(count):
+        asked = now - datetime.timedelta(days=1, minutes=1 + 15 * number)
+        download = number % 2 == 1
+        jobs.append(DownloadJob(id=f'6c{number:022x}', api='flex', cluster=flex.name, snapshot_id=snapshot_ids[number % len(snapshot_ids)],
+                                requested_at=asked, duration=60.0, link_lifetime=(4 if download else 6) * 3600.0,
+                                target_name=None if download else f'cluster-{number % 1000}', delivery='DOWNLOAD' if download else 'RESTORE',
+                                snapshot_finished=asked - datetime.timedelta(days=1)))
+    return jobs
+
+
 def _grant(what: str, spec: dict[str, t.Any]) -> dict[str, t.Any]:
     """The roles and access list of a key or service account spec (checked), as the auth code reads them."""
     unknown = [role for role in spec.get('roles', []) if role not in ROLES]
@@ -134,4 +155,4 @@ def build_service_accounts(specs: list[dict[str, t.Any]] | None = None) -> dict[
     return accounts
 
 
-__all__ = ['GROUP_ID', 'build_clusters', 'build_keys', 'build_service_accounts', 'seed_snapshot_id']
+__all__ = ['GROUP_ID', 'build_clusters', 'build_flex_restore_jobs', 'build_keys', 'build_service_accounts', 'seed_snapshot_id']

@@ -57,7 +57,9 @@ class Simulator:
         clock = Clock()
         keys = seed.build_keys(seed_spec.get('api_keys'))
         accounts = seed.build_service_accounts(seed_spec.get('service_accounts'))
-        world = World(seed_spec.get('project_id', seed.GROUP_ID), seed.build_clusters(clock.now(), seed_spec.get('clusters')), merged)
+        clusters = seed.build_clusters(clock.now(), seed_spec.get('clusters'))
+        world = World(seed_spec.get('project_id', seed.GROUP_ID), clusters, merged)
+        world.jobs.extend(seed.build_flex_restore_jobs(clock.now(), clusters, seed_spec.get('flex_restore_jobs', 0)))
         self.clock = clock
         self.config = merged
         self.keys.clear()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import email.utils
 import errno
 import io
+import json
 import time
 
 import pytest
@@ -119,6 +120,8 @@ def test_auth_and_client_reprs_hide_the_private_key():
     ('v2', 'tenant', '/api/atlas/v2', 'application/vnd.atlas.2023-01-01+json'),
     ('v2', 'flex', '/api/atlas/v2', f'application/vnd.atlas.{FLEX_VERSION}+json'),
     ('v2', 'cluster', '/api/atlas/v2', f'application/vnd.atlas.{CLUSTER_VERSION}+json'),
+    ('v2', 'schedule', '/api/atlas/v2', 'application/vnd.atlas.2024-08-05+json'),  # 2023-01-01 has x-sunset 2027-07-01
+    ('v1.0', 'schedule', '/api/atlas/v1.0', 'application/json'),
     ('v1.0', 'backup', '/api/atlas/v1.0', 'application/json'),
     ('v1.0', 'tenant', '/api/atlas/v1.0', 'application/json'),
     ('v1.0', 'cluster', '/api/atlas/v1.0', 'application/json'),
@@ -487,11 +490,63 @@ def test_list_all_keeps_caller_params_and_owns_the_paging_ones():
     assert responses.calls[0].request.headers['Accept'] == f'application/vnd.atlas.{FLEX_VERSION}+json'
 
 
+class PagesAt100:
+    """A list server that pages at 100 whatever itemsPerPage says (as Atlas may), with or without next links."""
+
+    def __init__(self, total, links=True):
+        self.total = total
+        self.links = links
+        self.asked = []
+
+    def __call__(self, request):
+        query = dict(item.split('=', 1) for item in request.url.split('?', 1)[1].split('&'))
+        number = int(query['pageNum'])
+        self.asked.append((query['itemsPerPage'], number))
+        start = (number - 1) * 100
+        doc = {'results': [{'id': index} for index in range(start, min(start + 100, self.total))]}
+        if self.links:
+            doc['links'] = [{'rel': 'self', 'href': 'x'}] + ([{'rel': 'next', 'href': 'y'}] if start + 100 < self.total else [])
+        return 200, {}, json.dumps(doc)
+
+
 @responses.activate
-def test_list_all_stops_on_a_short_page():
-    responses.add(responses.GET, V2 + SNAPSHOTS, json={'results': [{'id': 1}], 'links': [{'rel': 'next', 'href': 'y'}]})
-    assert client().list_all(SNAPSHOTS) == [{'id': 1}]
-    assert len(responses.calls) == 1
+def test_list_all_follows_next_links_even_on_short_pages():
+    server = PagesAt100(250)
+    responses.add_callback(responses.GET, V2 + SNAPSHOTS, callback=server)
+    items = client().list_all(SNAPSHOTS)
+    assert [item['id'] for item in items] == list(range(250))
+    assert server.asked == [('500', 1), ('500', 2), ('500', 3)]  # asked for 500, got 100: the next links are what count
+
+
+@responses.activate
+def test_list_all_without_links_stops_on_a_short_page():
+    server = PagesAt100(250, links=False)
+    responses.add_callback(responses.GET, V2 + SNAPSHOTS, callback=server)
+    assert len(client().list_all(SNAPSHOTS)) == 100  # without links, a page shorter than asked for is the last one
+    assert server.asked == [('500', 1)]
+
+
+@responses.activate
+def test_list_all_without_links_reads_on_after_a_full_page():
+    for number, count in enumerate((500, 500, 12), start=1):
+        responses.add(responses.GET, V2 + SNAPSHOTS, json={'results': [{'id': f'{number}-{i}'} for i in range(count)]},
+                      match=[matchers.query_param_matcher({'itemsPerPage': '500', 'pageNum': str(number), 'includeCount': 'false'})])
+    assert len(client().list_all(SNAPSHOTS)) == 1012 and len(responses.calls) == 3
+
+
+@responses.activate
+def test_list_all_stops_when_the_caller_has_enough():
+    server = PagesAt100(2160)
+    responses.add_callback(responses.GET, V2 + SNAPSHOTS, callback=server)
+    seen = []
+    items = client().list_all(SNAPSHOTS, enough=lambda so_far: seen.append(len(so_far)) or len(so_far) >= 200)
+    assert len(items) == 200 and seen == [100, 200] and len(server.asked) == 2
+
+
+@responses.activate
+def test_list_all_stops_on_an_empty_page_even_with_a_next_link():
+    responses.add(responses.GET, V2 + SNAPSHOTS, json={'results': [], 'links': [{'rel': 'next', 'href': 'y'}]})
+    assert client().list_all(SNAPSHOTS) == [] and len(responses.calls) == 1
 
 
 @responses.activate
