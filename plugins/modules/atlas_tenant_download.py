@@ -233,8 +233,8 @@ def choose_api(atlas: AtlasModule) -> str:
         raise TaskError(f'Cluster {atlas.cluster_name} is a free {cluster.tier} cluster, which has no backups to download.')
     if cluster.kind not in (FLEX, TENANT):
         raise TaskError(f'Cluster {atlas.cluster_name} is a dedicated {cluster.tier} cluster; its backups are cloud backup snapshots. '
-                        'Use mongodb_atlas.backup.atlas_snapshot to take one, and an Atlas restore job with delivery type download '
-                        'to export it. This module serves Flex and legacy M2/M5 clusters.')
+                        'Use mongodb_atlas.backup.atlas_snapshot to take one, and mongodb_atlas.backup.atlas_restore_job with '
+                        'delivery_type: download and dest to download it. This module serves Flex and legacy M2/M5 clusters.')
     return cluster.kind if forced == 'auto' else forced
 
 
