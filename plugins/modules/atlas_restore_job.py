@@ -140,6 +140,17 @@ EXAMPLES = r"""
     status: completed
   register: snapshots
 
+- name: See first, in a --check --diff run, what Staging0 would receive and lose (nothing is started)
+  mongodb_atlas.backup.atlas_restore_job:
+    group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
+    cluster_name: Cluster0
+    delivery_type: automated
+    snapshot_id: "{{ snapshots.snapshots[0].id }}"
+    target_cluster_name: Staging0
+    max_age: 720
+  check_mode: true
+  diff: true
+
 - name: Restore drill - restore it into Staging0 and wait (a re-run the same night does nothing)
   mongodb_atlas.backup.atlas_restore_job:
     group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
@@ -150,43 +161,46 @@ EXAMPLES = r"""
     max_age: 720
   register: drill
 
-- name: See first, in a --check --diff run, what Staging0 would receive and lose
-  mongodb_atlas.backup.atlas_restore_job:
-    group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
-    cluster_name: Cluster0
-    delivery_type: automated
-    snapshot_id: "{{ snapshots.snapshots[0].id }}"
-    target_cluster_name: Staging0
-  check_mode: true
-  diff: true
-
-- name: Restore Cluster0 as it was at 02:00 UTC into Staging0
+- name: Restore Cluster0 as it was an hour ago (UTC seconds since the epoch, whatever the controller's time zone) into Staging0
   mongodb_atlas.backup.atlas_restore_job:
     group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
     cluster_name: Cluster0
     delivery_type: point_in_time
-    point_in_time_utc_seconds: "{{ ('2026-11-28 02:00:00' | to_datetime).strftime('%s') | int }}"
+    point_in_time_utc_seconds: "{{ (now(utc=true) - ('1970-01-01' | to_datetime('%Y-%m-%d'))).total_seconds() | int - 3600 }}"
     target_cluster_name: Staging0
 
-- name: Download a dedicated cluster's snapshot, verified, one archive per shard
+- name: The newest completed snapshot of a sharded cluster
+  mongodb_atlas.backup.atlas_snapshot_info:
+    group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
+    cluster_name: Sharded0
+    status: completed
+  register: sharded
+
+- name: A private directory for its archives (dest must exist)
+  ansible.builtin.file:
+    path: /srv/backups/sharded0
+    state: directory
+    mode: "0700"
+
+- name: Download it, verified - one archive per shard and config server, and a manifest, written 0600
   mongodb_atlas.backup.atlas_restore_job:
     group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
     cluster_name: Sharded0
     delivery_type: download
-    snapshot_id: 65a000000000000000000201
+    snapshot_id: "{{ sharded.snapshots[0].id }}"
     dest: /srv/backups/sharded0/
   register: archives
 
-- name: Where they went
+- name: Where they went (Sharded0-<snapshot_id>-<replica set>.tar.gz)
   ansible.builtin.debug:
-    msg: "{{ archives.files | map(attribute='path') | list }}"
+    msg: "{{ archives.files | default([]) | map(attribute='path') | list }}"
 
-- name: Cancel the download jobs of a snapshot
+- name: Cancel the download jobs of that snapshot that are still running (automated restores cannot be cancelled)
   mongodb_atlas.backup.atlas_restore_job:
     group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
     cluster_name: Sharded0
     state: absent
-    snapshot_id: 65a000000000000000000201
+    snapshot_id: "{{ sharded.snapshots[0].id }}"
 """
 
 RETURN = r"""

@@ -103,7 +103,13 @@ EXAMPLES = r"""
     mode: "0600"
   no_log: true
 
-- name: Download the newest snapshot into a directory, as <snapshot_id>.tgz, readable by the backup group only
+- name: A private directory for the archives (the module writes into an existing directory)
+  ansible.builtin.file:
+    path: /srv/backups/flex0
+    state: directory
+    mode: "0750"
+
+- name: Download the newest snapshot into it, as <snapshot_id>.tgz, readable by the backup group only
   mongodb_atlas.backup.atlas_tenant_download:
     group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
     cluster_name: Flex0
@@ -114,23 +120,32 @@ EXAMPLES = r"""
 
 - name: Show where it went
   ansible.builtin.debug:
-    msg: "{{ archive.dest }}: {{ archive.size }} bytes, sha256 {{ archive.checksum }}"
+    msg: "{{ archive.dest }}: {{ archive.size | default('not downloaded in check mode') }} bytes, sha256 {{ archive.checksum | default('-') }}"
 
 - name: Refresh a fixed file name with a specific snapshot, even if the file exists
   mongodb_atlas.backup.atlas_tenant_download:
     group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
     cluster_name: Flex0
-    snapshot_id: 65a000000000000000000501
+    snapshot_id: "{{ archive.restore_job.snapshot_id | default(link.restore_job.snapshot_id) }}"
     dest: /srv/backups/flex0/latest.tgz
     force: true
 
-- name: A legacy M2 cluster through the seed documents' tenant API (where it is still served)
+- name: A directory for a former M2/M5 cluster's archives
+  ansible.builtin.file:
+    path: /srv/backups/tenant0
+    state: directory
+    mode: "0700"
+
+- name: A former M2/M5 cluster, through the tenant API where Atlas still serves it, else the Flex API (download_api auto)
   mongodb_atlas.backup.atlas_tenant_download:
     group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
     cluster_name: Tenant0
-    download_api: tenant
-    api_version: v1.0
     dest: /srv/backups/tenant0/
+  register: tenant_archive
+
+- name: Which API served it
+  ansible.builtin.debug:
+    msg: "{{ tenant_archive.download_api }}"
 """
 
 RETURN = r"""
