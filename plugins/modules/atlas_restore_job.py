@@ -55,6 +55,8 @@ options:
   delivery_type:
     description:
       - What to do with the snapshot. Required with O(state=present).
+      - The option's values are snake_case; the result gives Atlas's own name in RV(restore_job.delivery_type), so
+        O(delivery_type=point_in_time) comes back as C(pointInTime).
     type: str
     choices: [automated, download, point_in_time]
   snapshot_id:
@@ -91,8 +93,13 @@ options:
     default: false
   max_age:
     description:
-      - Only a restore that finished within this many minutes satisfies the task; an older one is done again.
-      - When not set, any finished restore of the same snapshot into the same target does.
+      - Minutes, on Atlas's clock. For V(automated) and V(point_in_time), only a restore that finished within this many
+        minutes satisfies the task; an older one is done again (a restore drill with V(720) restores once a night).
+        When not set, any finished restore of the same snapshot (and restore point) into the same target does.
+      - For V(download), ignored. A download job satisfies the task while it is running, or when it completed and its
+        links are valid for at least 10 more minutes; once they expire, a new job is started. Files already in
+        O(dest) are left alone whatever their age (see O(force)).
+      - A job still running always satisfies the task, whatever O(max_age).
     type: int
   restore_job_id:
     description:
@@ -119,6 +126,15 @@ options:
       - Read each archive as a gzip'd tar before moving it into place.
     type: bool
     default: true
+  mode:
+    description:
+      - For V(download), the permissions of the archives in O(dest).
+      - When not set, archives are written C(0600) (they hold a whole database), whatever the umask.
+      - The other file options (O(owner), O(group), O(seuser), O(serole), O(setype), O(selevel), O(attributes),
+        O(unsafe_writes)) also apply to the archives only, and only for V(download) with O(dest); they are ignored
+        otherwise. O(owner) and O(group) usually matter; the SELinux ones and O(attributes) only where the
+        filesystem uses them. O(group) is a Unix group of the archive files, not an Atlas project (that is O(group_id)).
+    type: raw
 notes:
   - Download links are bearer secrets (anyone holding one gets the data files). They are never in an error message or
     a warning, and not in the result when O(dest) is set. Without O(dest) they are returned in

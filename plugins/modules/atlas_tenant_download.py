@@ -77,6 +77,15 @@ options:
       - Bytes after the end of the gzip stream are ignored with a warning, as C(gzip -t) and C(tar) do.
     type: bool
     default: true
+  mode:
+    description:
+      - The permissions of the archive written to O(dest).
+      - When not set, the archive is written C(0600) (it holds a whole database), whatever the umask.
+      - The other file options (O(owner), O(group), O(seuser), O(serole), O(setype), O(selevel), O(attributes),
+        O(unsafe_writes)) also apply to the archive only, and only with O(dest). O(owner) and O(group) usually matter;
+        the SELinux ones and O(attributes) only where the filesystem uses them. O(group) is a Unix group of the file,
+        not an Atlas project (that is O(group_id)).
+    type: raw
 notes:
   - The signed RV(restore_job.snapshot_url) is a bearer secret for four hours - anyone holding it can fetch the database
     dump. It is never written into an error message or a warning, and it is not returned at all when O(dest) is set.
