@@ -168,10 +168,10 @@ class AtlasModule:
         return 'the environment variable MONGODB_ATLAS_PROJECT_ID' if self.params.get('group_id') else 'group_id'
 
     def _name_sources(self, msg: str) -> str:
-        """Say where a checked value came from: 'Check group_id' becomes 'Check group_id (from <source>)'."""
+        """Say where a checked value came from: 'Check group_id' becomes 'Check group_id, here from <source>'."""
         source = getattr(self, 'group_id_source', 'group_id')  # unset while the module is still being set up
         if 'Check group_id' in msg and source != 'group_id':
-            msg = msg.replace('Check group_id', f'Check group_id (here from {source})', 1)
+            msg = msg.replace('Check group_id', f'Check group_id, here from {source}', 1)
         return msg
 
     def _check_shared_params(self) -> None:

@@ -48,10 +48,10 @@ def run(runner, sim, tmp_path, cluster: str, extra: str = '', project: str = GRO
 def test_wrong_project_names_its_source(runner, sim, tmp_path, how):
     if how == 'environment':
         msg = run(runner, sim, tmp_path, 'Cluster0', project=WRONG_PROJECT)
-        assert 'Check group_id (here from the environment variable MONGODB_ATLAS_PROJECT_ID)' in msg, msg
+        assert 'Check group_id, here from the environment variable MONGODB_ATLAS_PROJECT_ID (GROUP_NOT_FOUND)' in msg, msg
     else:
         msg = run(runner, sim, tmp_path, 'Cluster0', extra=f'        project_id: {WRONG_PROJECT}\n')
-        assert "Check group_id (here from the task's project_id option)" in msg, msg
+        assert "Check group_id, here from the task's project_id option (GROUP_NOT_FOUND)" in msg, msg
     assert WRONG_PROJECT in msg
 
 
