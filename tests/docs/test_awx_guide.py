@@ -15,7 +15,6 @@ import os
 import subprocess
 import sys
 
-import pytest
 import yaml
 
 from conftest import GROUP_ID, ROOT
