@@ -1,4 +1,4 @@
-# The two commands the README documents: `make test` and `make demo`. Everything else is a helper.
+# The commands the README documents: `make demo`, `make test` and `make docs`. Everything else is a helper.
 SHELL := /bin/bash
 PY := .venv/bin/python
 
@@ -8,7 +8,7 @@ help:
 	@echo "make test   - set up, then run every test stage; ends with 'N passed, M failed'"
 	@echo "make demo   - set up, start the Atlas simulator, run docs/demo.yml against it, stop it"
 	@echo "make docs   - build the documentation site (antsibull-docs + Sphinx, offline) into build/docs/"
-	@echo "make bench  - download, wait, nightly-job and take-and-wait benchmarks (~10 min; not part of make test) into tests/benchmarks/results/"
+	@echo "make bench  - download, wait, nightly-job and take-and-wait benchmarks (about 10 minutes; not part of make test) into tests/benchmarks/results/"
 
 setup:
 	@bash tools/setup.sh

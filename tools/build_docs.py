@@ -50,8 +50,14 @@ def env() -> dict[str, str]:
 
 
 def run(cmd: list[str], cwd: str = ROOT) -> None:
-    print('+ ' + ' '.join(cmd), flush=True)
-    subprocess.run(cmd, cwd=cwd, env=env(), check=True)
+    """Run a build step quietly: its output is shown only when it fails. (antsibull-docs sphinx-init, for one, ends by
+    suggesting `pip install -r requirements.txt; ./build.sh` for the project it writes, which is not for a user of
+    make docs to run: this script is that build.)"""
+    proc = subprocess.run(cmd, cwd=cwd, env=env(), check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if proc.returncode != 0:
+        print('+ ' + ' '.join(cmd), file=sys.stderr)
+        print(proc.stdout, end='', file=sys.stderr, flush=True)
+        raise subprocess.CalledProcessError(proc.returncode, cmd)
 
 
 def copy_collection() -> None:
@@ -119,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     except subprocess.CalledProcessError as exc:
         print(f'docs: {exc.cmd[0]} failed with exit code {exc.returncode}', file=sys.stderr)
         return 1
-    print(f'docs: built {os.path.relpath(OUT, ROOT)}/index.html in {time.monotonic() - start:.0f} s')
+    print(f'docs: built in {time.monotonic() - start:.0f} s; open {os.path.relpath(OUT, ROOT)}/index.html in a browser')
     return 0
 
 

@@ -19,14 +19,15 @@ grep "atlas simulator ready" "$LOG"
 
 rm -rf docs/downloads  # a fresh tour: the first download really downloads
 
-# Install the collection from this checkout so the playbook uses it exactly as a user would.
+# Install the collection from this checkout so the playbook uses it exactly as a user would. The collections path is
+# configured before the install, so ansible-galaxy does not warn that it installs where Ansible does not look.
 COLLECTIONS=build/demo-collections
 rm -rf "$COLLECTIONS"
+export ANSIBLE_COLLECTIONS_PATH="$PWD/$COLLECTIONS"
 .venv/bin/ansible-galaxy collection build --force --output-path build . >/dev/null
 VERSION=$(sed -n 's/^version: *//p' galaxy.yml)  # the one version number lives in galaxy.yml
 .venv/bin/ansible-galaxy collection install --force -p "$COLLECTIONS" "build/mongodb_atlas-backup-$VERSION.tar.gz" >/dev/null
 
-export ANSIBLE_COLLECTIONS_PATH="$PWD/$COLLECTIONS"
 export ANSIBLE_STDOUT_CALLBACK=default
 export ANSIBLE_CALLBACK_RESULT_FORMAT=yaml
 export ANSIBLE_LOCALHOST_WARNING=false

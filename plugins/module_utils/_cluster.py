@@ -10,10 +10,11 @@ Cluster names and ids are validated by the module base before they get here, so 
 """
 from __future__ import annotations
 
+import difflib
 import typing as t
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, task_error
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, is_missing, task_error
 
 # Cluster kinds, as atlas_snapshot_info returns them in cluster_kind.
 REPLICA_SET = 'replicaSet'
@@ -79,9 +80,39 @@ def get_cluster(client: AtlasClient, group_id: str, cluster_name: str) -> Cluste
     except AtlasApiError as err:
         if err.error_code == 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API':
             return ClusterInfo(cluster_name, FLEX, None)
-        raise task_error(f'read cluster {cluster_name}', err, group_id, cluster_name) from None
+        error = task_error(f'read cluster {cluster_name}', err, group_id, cluster_name)
+        if is_missing(err, 'cluster'):
+            error = TaskError(error.msg + nearest_names_hint(client, group_id, cluster_name), **error.result)
+        raise error from None
     info = kind_from_description(doc)
     return info._replace(name=info.name or cluster_name)
+
+
+def nearest_names(wanted: str, names: list[str]) -> list[str]:
+    """Up to three existing names nearest to a name that was not found: the ones equal but for case first, then the
+    closest spellings (difflib, compared without case)."""
+    same_but_case = [name for name in names if name.lower() == wanted.lower()]
+    by_lower: dict[str, list[str]] = {}
+    for name in names:
+        by_lower.setdefault(name.lower(), []).append(name)
+    close = [name for lower in difflib.get_close_matches(wanted.lower(), list(by_lower), n=3, cutoff=0.6) for name in by_lower[lower]]
+    return (same_but_case + [name for name in close if name not in same_but_case])[:3]
+
+
+def nearest_names_hint(client: AtlasClient, group_id: str, cluster_name: str) -> str:
+    """' The nearest existing names: ...' for a cluster that was not found, from one extra GET of the project's cluster
+    list (the failure path only); '' when that read fails or finds nothing near."""
+    try:
+        doc = client.get(clusters_path(group_id), resource='cluster', params={'itemsPerPage': 500}) or {}
+    except AtlasApiError:
+        return ''
+    names = [item['name'] for item in doc.get('results') or [] if isinstance(item, dict) and isinstance(item.get('name'), str)]
+    near = nearest_names(cluster_name, names)
+    if not near:
+        return ''
+    if near[0].lower() == cluster_name.lower():
+        return f' Cluster names are case-sensitive: did you mean {near[0]}?' + (f' Other near names: {", ".join(near[1:])}.' if near[1:] else '')
+    return f' The nearest existing names: {", ".join(near)}.'
 
 
 def is_flex_description(doc: dict[str, t.Any]) -> bool:

@@ -16,7 +16,7 @@ import ssl
 import traceback
 import typing as t
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, _load_params, env_fallback, missing_required_lib
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._auth import (
     SECRET_OPTIONS, DigestAuth, ServiceAccountAuth, TokenAuth, TokenCache, choose_credentials,
@@ -165,6 +165,7 @@ class AtlasModule:
         self.check_mode: bool = self.module.check_mode
         if not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+        self.group_id_source = self._group_id_source()
         self._check_shared_params()
         self.group_id: str = self.params['group_id']
         # '' only where a module made cluster_name optional and the task left it out (the project's every cluster)
@@ -202,12 +203,32 @@ class AtlasModule:
             return ServiceAccountAuth(values['client_id'], values['client_secret'], cache)
         return DigestAuth(values['api_public_key'], values['api_private_key'])
 
+    def _group_id_source(self) -> str:
+        """Where group_id came from, for messages: the task's option (or its alias) or the environment variable."""
+        try:
+            given = _load_params()
+        except Exception:  # pylint: disable=broad-exception-caught
+            given = {}
+        for option in ('group_id', 'project_id'):
+            if given.get(option):
+                return f"the task's {option} option"
+        return 'the environment variable MONGODB_ATLAS_PROJECT_ID' if self.params.get('group_id') else 'group_id'
+
+    def _name_sources(self, msg: str) -> str:
+        """Say where a checked value came from: 'Check group_id' becomes 'Check group_id, here from <source>'."""
+        source = getattr(self, 'group_id_source', 'group_id')  # unset while the module is still being set up
+        if 'Check group_id' in msg and source != 'group_id':
+            msg = msg.replace('Check group_id', f'Check group_id, here from {source}', 1)
+        return msg
+
     def _check_shared_params(self) -> None:
         """Reject bad connection input before any request is made."""
         p = self.params
         if not p['group_id']:
             self.fail('group_id is required (or set MONGODB_ATLAS_PROJECT_ID)')
-        self.check_id('group_id', p['group_id'])
+        if not ID_PATTERN.match(p['group_id']):
+            self.fail(f"group_id {p['group_id']!r} (from {self.group_id_source}) is not a valid Atlas id: expected 24 lowercase "
+                      'hexadecimal characters')
         self.check_cluster_name('cluster_name', p['cluster_name'])
         if p['timeout'] < 1:
             self.fail(f"timeout must be at least 1 second, got {p['timeout']}")
@@ -251,7 +272,7 @@ class AtlasModule:
         result = dict(kwargs, failed=True)
         self._bookkeeping(result)
         result.pop('failed')
-        self.module.fail_json(msg=msg, **result)
+        self.module.fail_json(msg=self._name_sources(msg), **result)
         raise AssertionError('unreachable')  # fail_json exits; this keeps type checkers honest
 
     def run(self, body: t.Callable[[], t.Any]) -> None:

@@ -56,6 +56,8 @@ options:
   delivery_type:
     description:
       - What to do with the snapshot. Required with O(state=present).
+      - The option's values are snake_case; the result gives Atlas's own name in RV(restore_job.delivery_type), so
+        O(delivery_type=point_in_time) comes back as C(pointInTime).
     type: str
     choices: [automated, download, point_in_time]
   snapshot_id:
@@ -92,8 +94,13 @@ options:
     default: false
   max_age:
     description:
-      - Only a restore that finished within this many minutes satisfies the task; an older one is done again.
-      - When not set, any finished restore of the same snapshot into the same target does.
+      - Minutes, on Atlas's clock. For V(automated) and V(point_in_time), only a restore that finished within this many
+        minutes satisfies the task; an older one is done again (a restore drill with V(720) restores once a night).
+        When not set, any finished restore of the same snapshot (and restore point) into the same target does.
+      - For V(download), ignored. A download job satisfies the task while it is running, or when it completed and its
+        links are valid for at least 10 more minutes; once they expire, a new job is started. Files already in
+        O(dest) are left alone whatever their age (see O(force)).
+      - A job still running always satisfies the task, whatever O(max_age).
     type: int
   restore_job_id:
     description:
@@ -131,6 +138,15 @@ options:
       - Read each archive as a gzip'd tar before moving it into place.
     type: bool
     default: true
+  mode:
+    description:
+      - For V(download), the permissions of the archives in O(dest).
+      - When not set, archives are written C(0600) (they hold a whole database), whatever the umask.
+      - The other file options (O(owner), O(group), O(seuser), O(serole), O(setype), O(selevel), O(attributes),
+        O(unsafe_writes)) also apply to the archives only, and only for V(download) with O(dest); they are ignored
+        otherwise. O(owner) and O(group) usually matter; the SELinux ones and O(attributes) only where the
+        filesystem uses them. O(group) is a Unix group of the archive files, not an Atlas project (that is O(group_id)).
+    type: raw
 notes:
   - A restore replaces the whole target cluster. A restore request is sent at most once per task; when Atlas's answer is
     lost, the task lists the jobs again for up to a minute (Atlas may list a new job late) and uses the one Atlas made,
@@ -157,6 +173,17 @@ EXAMPLES = r"""
     status: completed
   register: snapshots
 
+- name: See first, in a --check --diff run, what Staging0 would receive and lose (nothing is started)
+  mongodb_atlas.backup.atlas_restore_job:
+    group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
+    cluster_name: Cluster0
+    delivery_type: automated
+    snapshot_id: "{{ snapshots.snapshots[0].id }}"
+    target_cluster_name: Staging0
+    max_age: 720
+  check_mode: true
+  diff: true
+
 - name: Restore drill - restore it into Staging0 and wait (a re-run the same night does nothing)
   mongodb_atlas.backup.atlas_restore_job:
     group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
@@ -167,43 +194,46 @@ EXAMPLES = r"""
     max_age: 720
   register: drill
 
-- name: See first, in a --check --diff run, what Staging0 would receive and lose
-  mongodb_atlas.backup.atlas_restore_job:
-    group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
-    cluster_name: Cluster0
-    delivery_type: automated
-    snapshot_id: "{{ snapshots.snapshots[0].id }}"
-    target_cluster_name: Staging0
-  check_mode: true
-  diff: true
-
-- name: Restore Cluster0 as it was at 02:00 UTC into Staging0
+- name: Restore Cluster0 as it was an hour ago (UTC seconds since the epoch, whatever the controller's time zone) into Staging0
   mongodb_atlas.backup.atlas_restore_job:
     group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
     cluster_name: Cluster0
     delivery_type: point_in_time
-    point_in_time_utc_seconds: "{{ ('2026-11-28 02:00:00' | to_datetime).strftime('%s') | int }}"
+    point_in_time_utc_seconds: "{{ (now(utc=true) - ('1970-01-01' | to_datetime('%Y-%m-%d'))).total_seconds() | int - 3600 }}"
     target_cluster_name: Staging0
 
-- name: Download a dedicated cluster's snapshot, verified, one archive per shard
+- name: The newest completed snapshot of a sharded cluster
+  mongodb_atlas.backup.atlas_snapshot_info:
+    group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
+    cluster_name: Sharded0
+    status: completed
+  register: sharded
+
+- name: A private directory for its archives (dest must exist)
+  ansible.builtin.file:
+    path: /srv/backups/sharded0
+    state: directory
+    mode: "0700"
+
+- name: Download it, verified - one archive per shard and config server, and a manifest, written 0600
   mongodb_atlas.backup.atlas_restore_job:
     group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
     cluster_name: Sharded0
     delivery_type: download
-    snapshot_id: 65a000000000000000000201
+    snapshot_id: "{{ sharded.snapshots[0].id }}"
     dest: /srv/backups/sharded0/
   register: archives
 
-- name: Where they went
+- name: Where they went (Sharded0-<snapshot_id>-<replica set>.tar.gz)
   ansible.builtin.debug:
-    msg: "{{ archives.files | map(attribute='path') | list }}"
+    msg: "{{ archives.files | default([]) | map(attribute='path') | list }}"
 
-- name: Cancel the download jobs of a snapshot
+- name: Cancel the download jobs of that snapshot that are still running (automated restores cannot be cancelled)
   mongodb_atlas.backup.atlas_restore_job:
     group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
     cluster_name: Sharded0
     state: absent
-    snapshot_id: 65a000000000000000000201
+    snapshot_id: "{{ sharded.snapshots[0].id }}"
 """
 
 RETURN = r"""

@@ -56,14 +56,15 @@ EXAMPLES = r"""
     msg: "{{ jobs.restore_jobs | selectattr('target_cluster_name', 'defined') | selectattr('target_cluster_name', 'eq', 'Staging0')
              | rejectattr('status', 'eq', 'completed') | list }}"
 
-- name: One job, with its download links (a secret)
+- name: The newest job, with its download links (a secret, hence no_log)
   mongodb_atlas.backup.atlas_restore_job_info:
     group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
     cluster_name: Cluster0
-    restore_job_id: 6a0000000000000000000007
+    restore_job_id: "{{ jobs.restore_jobs[0].id }}"
     include_links: true
   register: one
   no_log: true
+  when: jobs.restore_jobs | length > 0
 """
 
 RETURN = r"""

@@ -78,6 +78,17 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: First, in check mode with --diff, see whether tonight's snapshot still has to be taken (nothing is written)
+  mongodb_atlas.backup.atlas_snapshot:
+    group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
+    cluster_name: Cluster0
+    description: nightly
+    retention_in_days: 7
+    max_age: 720
+  check_mode: true
+  diff: true
+  register: nightly_plan
+
 - name: Nightly snapshot, kept a week; a re-run within 12 hours does nothing
   mongodb_atlas.backup.atlas_snapshot:
     group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
@@ -91,7 +102,7 @@ EXAMPLES = r"""
   mongodb_atlas.backup.atlas_snapshot:
     group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
     cluster_name: Cluster0
-    description: "pre-upgrade {{ target_version }}"
+    description: pre-upgrade
     retention_in_days: 30
     wait: true
     wait_timeout: 7200
@@ -104,29 +115,34 @@ EXAMPLES = r"""
     snapshot_id: "{{ pre_upgrade.snapshot.id }}"
     retention_in_days: 90
 
-- name: Delete every on-demand snapshot called pre-upgrade (scheduled snapshots are never touched)
+- name: Before deleting, see in check mode which on-demand snapshots called pre-upgrade would go
   mongodb_atlas.backup.atlas_snapshot:
     group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
     cluster_name: Cluster0
     description: pre-upgrade
     state: absent
+  check_mode: true
+  diff: true
+  register: would_delete
 
 - name: Delete one snapshot by id
   mongodb_atlas.backup.atlas_snapshot:
     group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
     cluster_name: Cluster0
-    snapshot_id: 5f1a2b3c4d5e6f7a8b9c0d20
+    snapshot_id: "{{ pre_upgrade.snapshot.id }}"
     state: absent
 
-- name: In a --check pipeline, report whether tonight's snapshot still has to be taken
+- name: Delete every on-demand snapshot called pre-upgrade, whatever its age (scheduled snapshots are never touched)
   mongodb_atlas.backup.atlas_snapshot:
     group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
     cluster_name: Cluster0
-    description: nightly
-    retention_in_days: 7
-    max_age: 720
-  check_mode: true
-  register: nightly_plan
+    description: pre-upgrade
+    state: absent
+  register: cleaned
+
+- name: The ids it deleted
+  ansible.builtin.debug:
+    msg: "{{ cleaned.deleted }}"
 """
 
 RETURN = r"""

@@ -116,11 +116,11 @@ EXAMPLES = r"""
     description: pre-upgrade
   register: pre_upgrade
 
-- name: One snapshot by ID
+- name: One snapshot by ID (here the newest of the list above)
   mongodb_atlas.backup.atlas_snapshot_info:
     group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
     cluster_name: Cluster0
-    snapshot_id: 5f1a2b3c4d5e6f7a8b9c0d20
+    snapshot_id: "{{ all_snapshots.snapshots[0].id }}"
   register: one
 
 - name: The newest completed snapshot of a Flex cluster

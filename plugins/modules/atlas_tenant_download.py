@@ -77,6 +77,15 @@ options:
       - Bytes after the end of the gzip stream are ignored with a warning, as C(gzip -t) and C(tar) do.
     type: bool
     default: true
+  mode:
+    description:
+      - The permissions of the archive written to O(dest).
+      - When not set, the archive is written C(0600) (it holds a whole database), whatever the umask.
+      - The other file options (O(owner), O(group), O(seuser), O(serole), O(setype), O(selevel), O(attributes),
+        O(unsafe_writes)) also apply to the archive only, and only with O(dest). O(owner) and O(group) usually matter;
+        the SELinux ones and O(attributes) only where the filesystem uses them. O(group) is a Unix group of the file,
+        not an Atlas project (that is O(group_id)).
+    type: raw
 notes:
   - The signed RV(restore_job.snapshot_url) is a bearer secret for four hours - anyone holding it can fetch the database
     dump. It is never written into an error message or a warning, and it is not returned at all when O(dest) is set.
@@ -103,7 +112,13 @@ EXAMPLES = r"""
     mode: "0600"
   no_log: true
 
-- name: Download the newest snapshot into a directory, as <snapshot_id>.tgz, readable by the backup group only
+- name: A private directory for the archives (the module writes into an existing directory)
+  ansible.builtin.file:
+    path: /srv/backups/flex0
+    state: directory
+    mode: "0750"
+
+- name: Download the newest snapshot into it, as <snapshot_id>.tgz, readable by the backup group only
   mongodb_atlas.backup.atlas_tenant_download:
     group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
     cluster_name: Flex0
@@ -114,23 +129,32 @@ EXAMPLES = r"""
 
 - name: Show where it went
   ansible.builtin.debug:
-    msg: "{{ archive.dest }}: {{ archive.size }} bytes, sha256 {{ archive.checksum }}"
+    msg: "{{ archive.dest }}: {{ archive.size | default('not downloaded in check mode') }} bytes, sha256 {{ archive.checksum | default('-') }}"
 
 - name: Refresh a fixed file name with a specific snapshot, even if the file exists
   mongodb_atlas.backup.atlas_tenant_download:
     group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
     cluster_name: Flex0
-    snapshot_id: 65a000000000000000000501
+    snapshot_id: "{{ archive.restore_job.snapshot_id | default(link.restore_job.snapshot_id) }}"
     dest: /srv/backups/flex0/latest.tgz
     force: true
 
-- name: A legacy M2 cluster through the seed documents' tenant API (where it is still served)
+- name: A directory for a former M2/M5 cluster's archives
+  ansible.builtin.file:
+    path: /srv/backups/tenant0
+    state: directory
+    mode: "0700"
+
+- name: A former M2/M5 cluster, through the tenant API where Atlas still serves it, else the Flex API (download_api auto)
   mongodb_atlas.backup.atlas_tenant_download:
     group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
     cluster_name: Tenant0
-    download_api: tenant
-    api_version: v1.0
     dest: /srv/backups/tenant0/
+  register: tenant_archive
+
+- name: Which API served it
+  ansible.builtin.debug:
+    msg: "{{ tenant_archive.download_api }}"
 """
 
 RETURN = r"""
@@ -233,8 +257,8 @@ def choose_api(atlas: AtlasModule) -> str:
         raise TaskError(f'Cluster {atlas.cluster_name} is a free {cluster.tier} cluster, which has no backups to download.')
     if cluster.kind not in (FLEX, TENANT):
         raise TaskError(f'Cluster {atlas.cluster_name} is a dedicated {cluster.tier} cluster; its backups are cloud backup snapshots. '
-                        'Use mongodb_atlas.backup.atlas_snapshot to take one, and an Atlas restore job with delivery type download '
-                        'to export it. This module serves Flex and legacy M2/M5 clusters.')
+                        'Use mongodb_atlas.backup.atlas_snapshot to take one, and mongodb_atlas.backup.atlas_restore_job with '
+                        'delivery_type: download and dest to download it. This module serves Flex and legacy M2/M5 clusters.')
     return cluster.kind if forced == 'auto' else forced
 
 

@@ -13,8 +13,10 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 
 import pytest
+import yaml
 
 from conftest import DOCSITE, GROUP_ID, PLAYBOOKS, ROOT
 
@@ -35,11 +37,13 @@ def code_blocks(rst_text: str) -> list[str]:
     return blocks
 
 
-def play(runner, sim, name: str, *extra: str, check: bool = False, **kwargs):
+def play(runner, sim, name: str, *extra: str, check: bool = False, extra_env_override: dict | None = None, **kwargs):
+    """Run a guide's playbook, a verbatim copy, with the connection in the environment (the simulator's API key, or
+    extra_env_override: what an AWX credential injects)."""
     # the harness runs a file named *play.yml as a whole playbook (anything else as a task file): a verbatim copy
     copy = os.path.join(runner.tmp, name.replace('.yml', '.play.yml'))
     shutil.copy(os.path.join(PLAYBOOKS, name), copy)
-    result = runner.run(copy, check=check, extra_env=env_for(sim), inventory=False,
+    result = runner.run(copy, check=check, extra_env=extra_env_override or env_for(sim), inventory=False,
                         extra_args=list(extra), **kwargs)
     assert result.returncode == 0 and 'failed=0' in result.stdout, result.stdout[-20000:]
     return result
@@ -57,51 +61,114 @@ def test_guide_shows_its_playbook_verbatim(playbook):
     assert pages, f'no guide in {RST} shows {playbook} verbatim in a code-block'
 
 
+def writes(sim) -> list:
+    """The requests that would change Atlas (anything but a read, and but fetching a service account's token) since the last reset."""
+    return [entry for entry in sim.requests_log() if entry['method'] != 'GET' and entry['server'] == 'api' and entry['path'] != '/api/oauth/token']
+
+
+def debug_messages(stdout: str) -> list[str]:
+    """The msg of each debug task the playbook printed (the report a user reads), read back from the YAML callback's
+    output (long lines wrapped, quoted where YAML needs it), whitespace collapsed."""
+    messages = []
+    for match in re.finditer(r'^ok: \[localhost\] => *\n((?:    .*\n|\n)+)', stdout, re.M):
+        try:
+            result = yaml.safe_load(textwrap.dedent(match.group(1)))
+        except yaml.YAMLError:
+            continue
+        if isinstance(result, dict) and isinstance(result.get('msg'), str):
+            messages.append(' '.join(result['msg'].split()))
+    return messages
+
+
 def test_getting_started(runner, sim):
     checked = play(runner, sim, 'getting_started.yml', check=True)
     assert 'snapshots of a replicaSet cluster' in checked.stdout
-    assert [entry for entry in sim.requests_log() if entry['method'] != 'GET'] == []
+    assert 'changed=True id=none in check mode status=queued' in checked.stdout
+    assert writes(sim) == []
     first = play(runner, sim, 'getting_started.yml')
     assert recap_changed(first.stdout) == 1
     taken = [snap for snap in sim.state()['clusters']['Cluster0']['snapshots'] if snap.get('description') == 'my first snapshot']
     assert len(taken) == 1 and taken[0]['status'] == 'completed'
-    assert recap_changed(play(runner, sim, 'getting_started.yml').stdout) == 0
+    assert f"changed=True id={taken[0]['id']} status=completed" in first.stdout
+    again = play(runner, sim, 'getting_started.yml')
+    assert recap_changed(again.stdout) == 0 and f"changed=False id={taken[0]['id']} status=completed" in again.stdout
+    before = len(writes(sim))
+    checked_again = play(runner, sim, 'getting_started.yml', check=True)  # nothing due: check mode says so
+    assert recap_changed(checked_again.stdout) == 0 and f"changed=False id={taken[0]['id']}" in checked_again.stdout
+    assert len(writes(sim)) == before
 
 
 def test_nightly_backups(runner, sim, tmp_path):
+    """A night when a snapshot is due and one when it is not, each in check mode and for real; the clean-up deletes only
+    pre-upgrade snapshots older than the stated age, and its report names what it deleted (the module's `deleted`)."""
     setup = tmp_path / 'pre_upgrade.yml'
-    setup.write_text('- name: A snapshot taken before an upgrade\n  mongodb_atlas.backup.atlas_snapshot:\n    cluster_name: Cluster0\n'
-                     '    description: pre-upgrade\n    retention_in_days: 30\n')
+    setup.write_text('- name: A snapshot taken this afternoon before tomorrow\'s upgrade\n  mongodb_atlas.backup.atlas_snapshot:\n'
+                     '    cluster_name: Cluster0\n    description: pre-upgrade\n    retention_in_days: 30\n')
     result = runner.run(str(setup))
     assert result.returncode == 0, result.stdout[-20000:]
-    first = play(runner, sim, 'nightly_backups.yml')
-    assert 'took ' in first.stdout
+    pre_upgrade = [snap['id'] for snap in sim.state()['clusters']['Cluster0']['snapshots'] if snap.get('description') == 'pre-upgrade']
+    assert len(pre_upgrade) == 1
+    writes_before = len(writes(sim))
+
+    checked = play(runner, sim, 'nightly_backups.yml', check=True)  # due tonight, in check mode: would take, would delete none
+    messages = debug_messages(checked.stdout)
+    assert any(message.startswith('would take a snapshot, expires ') for message in messages), messages
+    assert f"would delete []; kept ['{pre_upgrade[0]}'] (younger than 14 days)" in messages, messages
+    assert len(writes(sim)) == writes_before
+
+    first = play(runner, sim, 'nightly_backups.yml')  # due tonight, for real: took, and the afternoon's snapshot is kept
+    nightly = [snap for snap in sim.state()['clusters']['Cluster0']['snapshots'] if snap.get('description') == 'nightly']
+    assert len(nightly) == 1 and nightly[0]['status'] == 'completed'
+    messages = debug_messages(first.stdout)
+    assert any(message.startswith(f"took {nightly[0]['id']}, expires ") for message in messages), messages
+    assert f"deleted []; kept ['{pre_upgrade[0]}'] (younger than 14 days)" in messages, messages
+    assert [snap['id'] for snap in sim.state()['clusters']['Cluster0']['snapshots'] if snap.get('description') == 'pre-upgrade'] == pre_upgrade
+
+    again = play(runner, sim, 'nightly_backups.yml')  # the same night again: nothing due
+    assert recap_changed(again.stdout) == 0
+    assert any(message.startswith(f"kept {nightly[0]['id']}, expires ") for message in debug_messages(again.stdout))
+
+    writes_before = len(writes(sim))
+    checked_again = play(runner, sim, 'nightly_backups.yml', '-e', 'cleanup_older_than_days=0', check=True)
+    messages = debug_messages(checked_again.stdout)
+    assert any(message.startswith(f"kept {nightly[0]['id']}") for message in messages), messages
+    assert f"would delete ['{pre_upgrade[0]}']; kept [] (younger than 0 days)" in messages, messages
+    assert len(writes(sim)) == writes_before
+
+    cleaned = play(runner, sim, 'nightly_backups.yml', '-e', 'cleanup_older_than_days=0')  # old enough now: deleted, and said so
+    assert f"deleted ['{pre_upgrade[0]}']; kept [] (younger than 0 days)" in debug_messages(cleaned.stdout)
     on_demand = [snap for snap in sim.state()['clusters']['Cluster0']['snapshots'] if snap.get('snapshotType') == 'onDemand']
-    assert [snap['description'] for snap in on_demand] == ['nightly']  # pre-upgrade cleaned up
-    assert on_demand[0]['status'] == 'completed'
-    again = play(runner, sim, 'nightly_backups.yml')
-    assert recap_changed(again.stdout) == 0 and 'kept ' in again.stdout
+    assert [snap['description'] for snap in on_demand] == ['nightly']
     posts = [entry for entry in sim.requests_log() if entry['method'] == 'POST' and entry['status'] == 200]
     assert len(posts) == 2  # the pre-upgrade snapshot and one nightly snapshot, whatever the number of runs
 
 
 def test_nightly_all_clusters(runner, sim):
+    checked = play(runner, sim, 'nightly_all_clusters.yml', check=True)
+    assert "would take ['Cluster0', 'Sharded0', 'Staging0']" in debug_messages(checked.stdout)
+    assert writes(sim) == []
     first = play(runner, sim, 'nightly_all_clusters.yml')
     dedicated = ('Cluster0', 'Sharded0', 'Staging0')
     for name, cluster in sim.state()['clusters'].items():
         nightly = [snap for snap in cluster['snapshots'] if snap.get('description') == 'nightly']
         assert [snap['status'] for snap in nightly] == (['completed'] if name in dedicated else []), name
-    assert "took ['Cluster0', 'Sharded0', 'Staging0']" in first.stdout
+    assert "took ['Cluster0', 'Sharded0', 'Staging0']" in debug_messages(first.stdout)
     before = len(sim.requests_log())
     again = play(runner, sim, 'nightly_all_clusters.yml')
-    assert recap_changed(again.stdout) == 0 and 'took []' in again.stdout
+    assert recap_changed(again.stdout) == 0 and 'took []' in debug_messages(again.stdout)
     log = [entry for entry in sim.requests_log()[before:] if entry['server'] == 'api']
     # one task: the challenge, the two cluster lists, one snapshot list per cluster with backups (5 of the 6)
     assert len(log) == 8 and {entry['method'] for entry in log} == {'GET'}
+    checked_again = play(runner, sim, 'nightly_all_clusters.yml', check=True)
+    assert 'would take []' in debug_messages(checked_again.stdout)
+    assert len(writes(sim)) == 3
 
 
 def test_flex_downloads(runner, sim, tmp_path):
     backup_dir = tmp_path / 'flex0'
+    checked = play(runner, sim, 'flex_downloads.yml', '-e', f'backup_dir={backup_dir}', check=True)
+    assert not backup_dir.exists() and [entry for entry in sim.requests_log() if entry['server'] == 'download'] == []
+    assert any(message.endswith('would be downloaded (check mode)') for message in debug_messages(checked.stdout)), checked.stdout
     first = play(runner, sim, 'flex_downloads.yml', '-e', f'backup_dir={backup_dir}')
     archives = os.listdir(backup_dir)
     assert len(archives) == 1 and archives[0].endswith('.tgz')
@@ -110,19 +177,29 @@ def test_flex_downloads(runner, sim, tmp_path):
     sim_downloads = len([entry for entry in sim.requests_log() if entry['server'] == 'download'])
     again = play(runner, sim, 'flex_downloads.yml', '-e', f'backup_dir={backup_dir}')
     assert 'changed=False' in again.stdout
+    checked_again = play(runner, sim, 'flex_downloads.yml', '-e', f'backup_dir={backup_dir}', check=True)
+    assert any(message.startswith(str(backup_dir / archives[0])) and message.endswith('changed=False')
+               for message in debug_messages(checked_again.stdout)), checked_again.stdout
     assert len([entry for entry in sim.requests_log() if entry['server'] == 'download']) == sim_downloads
 
 
 @pytest.mark.parametrize('world', ['2025', '2026'], ids=['before-2026-01-22', 'after-2026-01-22'])
 def test_flex_migration(runner, sim, tmp_path, world):
     sim.reset({'world': world})  # the simulator's default is today's (2026) world; 2025 keeps Tenant0 an M2 with its tenant API
+    api = 'flex' if world == '2026' else 'tenant'
     backup_dir = tmp_path / 'tenant0'
+    checked = play(runner, sim, 'flex_migration.yml', '-e', f'backup_dir={backup_dir}', check=True)
+    assert not backup_dir.exists() and f'came through the {api} API' in checked.stdout
+    assert [entry for entry in sim.requests_log() if entry['server'] == 'download'] == []
     result = play(runner, sim, 'flex_migration.yml', '-e', f'backup_dir={backup_dir}')
     assert len(os.listdir(backup_dir)) == 1
-    if world == '2026':
-        assert 'Tenant0 is a flex cluster' in result.stdout and 'came through the flex API' in result.stdout
-    else:
-        assert 'Tenant0 is a tenant cluster' in result.stdout and 'came through the tenant API' in result.stdout
+    assert f'Tenant0 is a {api} cluster' in result.stdout and f'came through the {api} API' in result.stdout
+    downloads = len([entry for entry in sim.requests_log() if entry['server'] == 'download'])
+    for check in (False, True):  # again, and again in check mode: the archive is there, nothing is fetched
+        again = play(runner, sim, 'flex_migration.yml', '-e', f'backup_dir={backup_dir}', check=check)
+        assert recap_changed(again.stdout) == 0 and f'Tenant0 is a {api} cluster' in again.stdout
+    assert len([entry for entry in sim.requests_log() if entry['server'] == 'download']) == downloads
+    assert len(os.listdir(backup_dir)) == 1
 
 
 def test_changelog_page_is_current(tmp_path):
@@ -142,13 +219,17 @@ def test_restore_drill(runner, sim, tmp_path):
     first = play(runner, sim, 'restore_drill.yml', '-e', f'archive_dir={archive_dir}')
     staging = sim.state()['clusters']['Staging0']['restore']
     assert staging['state'] == 'restored' and staging['source_cluster'] == 'Cluster0' and 'restored snapshot' in first.stdout
-    archives = sorted(os.listdir(archive_dir))
-    assert len(archives) == 1 and archives[0].startswith('Cluster0-') and archives[0].endswith('.tar.gz')
+    archives = sorted(name for name in os.listdir(archive_dir) if name.endswith('.tar.gz'))  # a manifest may lie beside them
+    assert len(archives) == 1 and archives[0].startswith('Cluster0-')
     assert subprocess.run(['tar', '-tzf', str(archive_dir / archives[0])], check=False, stdout=subprocess.DEVNULL).returncode == 0
     jobs = len(sim.state()['restore_jobs'])
     again = play(runner, sim, 'restore_drill.yml', '-e', f'archive_dir={archive_dir}')
     assert recap_changed(again.stdout) == 0 and 'already restored' in again.stdout
     assert len(sim.state()['restore_jobs']) == jobs  # the re-run started nothing
+    before = len(writes(sim))
+    checked_again = play(runner, sim, 'restore_drill.yml', '-e', f'archive_dir={archive_dir}', check=True)
+    assert recap_changed(checked_again.stdout) == 0 and 'already restored' in checked_again.stdout
+    assert len(writes(sim)) == before
 
 
 def test_backup_policy(runner, sim):
