@@ -356,7 +356,7 @@ class TenantApiGone(Exception):
 def is_sunset(err: AtlasApiError) -> bool:
     """410, or a 404 that does not say which resource is missing (RESOURCE_NOT_FOUND, no code): the route is gone.
 
-    FACTS marks the exact sunset answer as unverified, so both count; a 404 naming a missing snapshot, job, cluster or
+    the sources mark the exact sunset answer as unverified, so both count; a 404 naming a missing snapshot, job, cluster or
     project is about that resource and never triggers the fallback.
     """
     if err.status == 410:

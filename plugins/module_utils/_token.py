@@ -5,7 +5,7 @@
 # This module_utils is PRIVATE to the mongodb_atlas.backup collection; its API may change without notice.
 """The OAuth token flow of a service account: POST /api/oauth/token, read the token, and say why Atlas refused one.
 
-The token endpoint answers in two shapes (FACTS 4, 5.2, 11): OAuth `{error, error_description}` (bad credentials
+The token endpoint answers in two shapes: OAuth `{error, error_description}` (bad credentials
 `invalid_client`, the 100-token cap `access_denied`) and Atlas's own `{detail, error, errorCode, parameters, reason}`
 (its rate limiter: 429 `RATE_LIMITED` "Resource /api/oauth/token is limited to 10 requests every 1 minutes.").
 Both become one AtlasApiError. Knows nothing of Ansible; never shows the secret or a token.

@@ -18,8 +18,8 @@ from atlas_simulator.errors import ApiError
 REALM = 'MMS Public API'
 UNAUTHORIZED_BODY_DETAIL = 'You are not authorized for this resource.'
 
-# What each kind of call needs (FACTS 5.4); Project Owner can do everything.
-# Restore jobs (FACTS 10.1 x-rolesRequirements): list/get need Project Backup Manager; create/cancel Backup Export Operator or Backup
+# What each kind of call needs; Project Owner can do everything.
+# Restore jobs (the sources x-rolesRequirements): list/get need Project Backup Manager; create/cancel Backup Export Operator or Backup
 # Recovery Operator (docs add Backup Manager); the Flex restore Backup Recovery Operator; the tenant restore Project Owner.
 PERMISSIONS = {
     'read': {'Project Owner', 'Project Read Only', 'Project Backup Manager', 'Project Backup Creator', 'Project Backup Export Operator',
@@ -31,7 +31,7 @@ PERMISSIONS = {
     'restore_read': {'Project Owner', 'Project Backup Manager'},
     'restore': {'Project Owner', 'Project Backup Manager', 'Project Backup Export Operator', 'Project Backup Recovery Operator'},
     'flex_restore': {'Project Owner', 'Project Backup Recovery Operator'},
-    'compliance': {'Project Owner'},   # GET backupCompliancePolicy (FACTS 12.2 x-rolesRequirements)
+    'compliance': {'Project Owner'},   # GET backupCompliancePolicy (the sources x-rolesRequirements)
 }
 
 _PARAM = re.compile(r'(\w+)=(?:"([^"]*)"|([^,\s]*))')
@@ -53,7 +53,7 @@ class Unauthorized(ApiError):
         self.challenge = challenge
 
     def body(self) -> dict[str, t.Any]:
-        """Exactly the body Atlas sends with a digest challenge (FACTS 4, observed): no `parameters`."""
+        """Exactly the body Atlas sends with a digest challenge (observed): no `parameters`."""
         return {'error': 401, 'reason': 'Unauthorized', 'detail': UNAUTHORIZED_BODY_DETAIL, 'errorCode': 'UNEXPECTED_ERROR'}
 
 

@@ -40,24 +40,24 @@ DEFAULTS: dict[str, t.Any] = {
     'failing_clusters': [],
     'failing_downloads': [],
     'list_order': 'newest_first',
-    # Restore jobs (FACTS 10), in simulator seconds: automated/pointInTime/Flex/tenant restores run for restore_duration;
+    # Restore jobs, in simulator seconds: automated/pointInTime/Flex/tenant restores run for restore_duration;
     # a dedicated download job gets its URLs after restore_download_duration, valid restore_link_lifetime (1 h on Atlas);
     # the next fail_next_restores restore jobs created (any kind) fail.
     'restore_duration': 3,
     'restore_download_duration': 2,
     'restore_link_lifetime': 3600,
     'fail_next_restores': 0,
-    # Eventual consistency (Terraform provider issues #1160, #2345; FACTS 10.8): new restore jobs (dedicated, Flex, tenant) and
+    # Eventual consistency (Terraform provider issues #1160, #2345): new restore jobs (dedicated, Flex, tenant) and
     # new on-demand snapshots stay out of LIST answers for list_lag_seconds simulator seconds (a GET by id finds them at once).
     'list_lag_seconds': 0,
     # Point-in-time restore jobs answered with the legacy reference's minimal field set: no targetClusterName, targetGroupId,
-    # targetDeploymentItemName or snapshotId (automated jobs keep them; FACTS 10.3).
+    # targetDeploymentItemName or snapshotId (automated jobs keep them).
     'pit_legacy_fields': False,
-    # Service-account tokens (FACTS 5.2, 5.3, 11): lifetime in simulator seconds, active tokens per account,
+    # Service-account tokens: lifetime in simulator seconds, active tokens per account,
     # token (and revoke) requests per minute per (client address, client id): 10, the stricter of the docs' two numbers
     # (the Terraform guide's quoted 429 says 10, its troubleshooting page 50).
     'oauth': {'token_lifetime': 3600, 'max_active_tokens': 100, 'requests_per_minute': 10},
-    # The project's Backup Compliance Policy (FACTS 12.2): null (none, the default) or DataProtectionSettings20231001 fields,
+    # The project's Backup Compliance Policy: null (none, the default) or DataProtectionSettings20231001 fields,
     # e.g. {"scheduledPolicyItems": [{"frequencyType": "daily", "frequencyInterval": 1, "retentionUnit": "days", "retentionValue": 7}]}.
     'compliance_policy': None,
 }

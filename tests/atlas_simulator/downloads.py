@@ -173,7 +173,7 @@ class Archives:
 
 
 def restore_object_path(job_id: str, snapshot_id: str) -> str:
-    """Where a dedicated restore job's archive lives: named like Atlas's restore-<snapshotId>.tar.gz (FACTS 10.3)."""
+    """Where a dedicated restore job's archive lives: named like Atlas's restore-<snapshotId>.tar.gz."""
     return f'{PATH_PREFIX}{job_id}/restore-{snapshot_id}.tar.gz'
 
 

@@ -2,11 +2,11 @@
 # Copyright (c) 2026 mongodb_atlas.backup contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Service accounts (FACTS 5.3, 11): the OAuth 2.0 client-credentials token and revoke endpoints, and the bearer tokens they issue.
+"""Service accounts: the OAuth 2.0 client-credentials token and revoke endpoints, and the bearer tokens they issue.
 
 Every answer of these two paths is OAuth-shaped (`{"error", "error_description"}`), except a rate-limited request: that
 one gets Atlas's ordinary ApiError body, 429 `RATE_LIMITED` (the Terraform provider's configuration guide quotes it).
-The choices FACTS marks unverified are the constants and docstrings marked UNVERIFIED below, and nowhere else.
+The choices the sources mark unverified are the constants and docstrings marked UNVERIFIED below, and nowhere else.
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ NO_STORE = {'Cache-Control': 'no-store', 'Pragma': 'no-cache'}  # RFC 6749 5.1: 
 SECRET_PARAMS = {'client_secret', 'token', 'access_token', 'refresh_token', 'client_assertion'}
 RATE_WINDOW = 60.0  # a sliding minute; how many requests fit in it is oauth.requests_per_minute (default 10, see config.py)
 
-# [docs] FACTS 11.
+# [docs] the sources.
 INVALID_CLIENT = 'Invalid credentials provided.'
 SERVER_ERROR = 'Unexpected error.'
 # [docs: the Terraform provider's provider-configuration guide] the 429 body: Atlas's ApiError shape, not OAuth's,
@@ -42,7 +42,7 @@ SERVER_ERROR = 'Unexpected error.'
 # "RATE_LIMITED", "parameters": [...], "reason": "Too Many Requests"}. UNVERIFIED: the parameters (here the detail's
 # three values), Retry-After on it (sent here), and no X-Error-Code header (the client must read the body).
 RATE_LIMITED = 'RATE_LIMITED'
-# UNVERIFIED (FACTS 11): claims besides sub/iat/exp/jti are the docs' sample names with made-up values.
+# UNVERIFIED: claims besides sub/iat/exp/jti are the docs' sample names with made-up values.
 ISSUER = 'https://cloud.mongodb.com'
 AUDIENCE = 'api://admin'
 
@@ -254,7 +254,7 @@ class OAuthServer:
     def bearer_client(self, authorization: str | None) -> str | None:
         """The service account of a `Bearer` Authorization header; None for another scheme.
 
-        UNVERIFIED (FACTS 4, 11 say nothing of bad bearer tokens): an unknown, expired or revoked token gets the 401
+        UNVERIFIED (the sources say nothing of bad bearer tokens): an unknown, expired or revoked token gets the 401
         Atlas sends for bad digest credentials (UNEXPECTED_ERROR, "You are not authorized for this resource."),
         without any WWW-Authenticate challenge.
         """

@@ -2,7 +2,7 @@
 # Copyright (c) 2026 mongodb_atlas.backup contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Atlas's JSON shapes for clusters, snapshots and restore jobs (FACTS.md section 3, the official spec)."""
+"""Atlas's JSON shapes for clusters, snapshots and restore jobs (the official spec, and the recorded answers)."""
 from __future__ import annotations
 
 import datetime
@@ -102,12 +102,12 @@ def download_job(job: DownloadJob, now: datetime.datetime, base: str, path: str,
 
 
 def target_item_name(cluster_name: str) -> str:
-    """The undocumented targetDeploymentItemName of automated jobs: an atlas-xxxxxx host prefix (FACTS 10.3), stable per cluster."""
+    """The undocumented targetDeploymentItemName of automated jobs: an atlas-xxxxxx host prefix, stable per cluster."""
     return 'atlas-' + hashlib.sha256(cluster_name.encode('utf-8')).hexdigest()[:6]
 
 
 def _desired_timestamp(job: RestoreJob) -> dict[str, t.Any]:
-    """Recorded on non-PIT jobs as all nulls plus an undocumented `time` key (FACTS 10.3); PIT jobs carry the restore point."""
+    """Recorded on non-PIT jobs as all nulls plus an undocumented `time` key; PIT jobs carry the restore point."""
     seconds = job.pit.get('pointInTimeUTCSeconds', job.pit.get('oplogTs'))
     if seconds is None:
         return {'increment': None, 'time': None, 'date': None}
@@ -117,7 +117,7 @@ def _desired_timestamp(job: RestoreJob) -> dict[str, t.Any]:
 
 def restore_job(job: RestoreJob, now: datetime.datetime, base: str, group_id: str,
                 restore_url: t.Callable[[RestoreJob, str, str], str]) -> dict[str, t.Any]:
-    """DiskBackupSnapshotRestoreJob as recorded (FACTS 10.3): no status, flags, deliveryUrl [] until ready."""
+    """DiskBackupSnapshotRestoreJob as recorded: no status, flags, deliveryUrl [] until ready."""
     cluster_path = f'/api/atlas/v2/groups/{group_id}/clusters/{job.cluster}'
     snap_path = f'{cluster_path}/backup/snapshots/shardedCluster/{job.snapshot_id}' if job.sharded else \
         f'{cluster_path}/backup/snapshots/{job.snapshot_id}'

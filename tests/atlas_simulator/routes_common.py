@@ -135,7 +135,7 @@ def _int_query(ctx: Context, name: str, default: int, low: int, high: int) -> in
 
 
 def page(ctx: Context, items: list[t.Any], most: int | None = None) -> dict[str, t.Any]:
-    """One page of a list, with totalCount and self/previous/next links (FACTS 5.1); `most` caps the page size whatever
+    """One page of a list, with totalCount and self/previous/next links; `most` caps the page size whatever
     itemsPerPage asks (a list Atlas may page at its own size)."""
     per_page = _int_query(ctx, 'itemsPerPage', 100, 1, 500)
     if most is not None:

@@ -47,7 +47,7 @@ def _request_download(ctx: Context, cluster: Cluster, api: str) -> tuple[int, t.
 
 
 def _request_restore(ctx: Context, cluster: Cluster, api: str) -> tuple[int, t.Any]:
-    """POST flex restoreJobs / tenant restore: a PENDING job (deliveryType RESTORE) that replaces the target's data (FACTS 10.7, 3.6).
+    """POST flex restoreJobs / tenant restore: a PENDING job (deliveryType RESTORE) that replaces the target's data.
 
     Flex needs targetProjectId too (400 MISSING_ATTRIBUTE, as seen by the Atlas CLI); the tenant restore defaults it to the project.
     The Atlas CLI's readOnly instanceName is accepted and ignored.
@@ -77,7 +77,7 @@ def _request_restore(ctx: Context, cluster: Cluster, api: str) -> tuple[int, t.A
     return 200, _job_doc(ctx, ctx.world.request_shared_restore(api, cluster, snap, ctx.now, target, project))
 
 
-# The recorded Flex restore-job list came in pages of 100 with a next link (FACTS 10.4); whether Atlas honours
+# The recorded Flex restore-job list came in pages of 100 with a next link; whether Atlas honours
 # itemsPerPage=500 there is unknown, so the simulator does the worse: 100 at most, whatever is asked.
 FLEX_JOBS_PAGE = 100
 

@@ -2,9 +2,9 @@
 # Copyright (c) 2026 mongodb_atlas.backup contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Handlers for dedicated-cluster restore jobs (automated, pointInTime, download; FACTS 10) and the backup schedule read.
+"""Handlers for dedicated-cluster restore jobs (automated, pointInTime, download) and the backup schedule read.
 
-Error codes come from FACTS 10.6; where FACTS names no code for a situation the choice is marked "unverified" here and in
+Error codes come from the sources; where no source names code for a situation the choice is marked "unverified" here and in
 the README.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ TARGET_FIELDS = ('targetClusterName', 'targetGroupId')
 PIT_FIELDS = ('pointInTimeUTCSeconds', 'oplogTs', 'oplogInc')
 EPOCH_MINIMUM = 1199145600   # the spec's minimum for pointInTimeUTCSeconds and oplogTs (2008-01-01)
 INT32_MAX = 2 ** 31 - 1       # the spec's format int32
-DOWNLOADS_PER_PROJECT = 20   # active download jobs per project (FACTS 10.6, legacy docs)
+DOWNLOADS_PER_PROJECT = 20   # active download jobs per project (the sources, legacy docs)
 LEGACY_PIT_ABSENT = ('targetClusterName', 'targetGroupId', 'targetDeploymentItemName', 'snapshotId')  # with pit_legacy_fields
 
 
@@ -59,7 +59,7 @@ def get_restore_job(ctx: Context, name: str, job_id: str) -> tuple[int, t.Any]:
 
 
 def cancel_restore_job(ctx: Context, name: str, job_id: str) -> tuple[int, t.Any]:
-    """Only download jobs can be cancelled (FACTS 10.5); a finished, failed, expired or cancelled one answers 204 and stays as it is (unverified)."""
+    """Only download jobs can be cancelled; a finished, failed, expired or cancelled one answers 204 and stays as it is (unverified)."""
     job = _job_on(ctx, backup_cluster(ctx, name), job_id)
     if job.delivery_type != 'download':
         raise ApiError(400, 'CANNOT_CANCEL_AUTOMATED_RESTORE', f'Restore job {job_id} is an automated restore and cannot be cancelled.', [job_id])
@@ -70,7 +70,7 @@ def cancel_restore_job(ctx: Context, name: str, job_id: str) -> tuple[int, t.Any
 
 # ---------------------------------------------------------------- create
 def create_restore_job(ctx: Context, name: str) -> tuple[int, t.Any]:
-    """POST: 200 with the new job (FACTS 10.1); the checks run in the order below."""
+    """POST: 200 with the new job; the checks run in the order below."""
     source = backup_cluster(ctx, name)
     body = parse_body(ctx, BODY_FIELDS, required=('deliveryType',))
     kind = body['deliveryType']
@@ -151,7 +151,7 @@ def _download_active(ctx: Context, job: RestoreJob) -> bool:
 
 def _point_in_time(ctx: Context, source: Cluster, body: dict[str, t.Any]) -> tuple[Snapshot, dict[str, int]]:
     """pointInTimeUTCSeconds xor oplogTs + oplogInc, inside the restore window, on a source with continuous backup."""
-    if not source.pit_enabled:  # unverified code: FACTS names none for "continuous backup is off"
+    if not source.pit_enabled:  # unverified code: no source namesne for "continuous backup is off"
         raise ApiError(400, 'UNSUPPORTED_DELIVERY_METHOD', f'Point-in-time restore is not available: continuous cloud backup is not enabled '
                        f'for cluster {source.name}.', ['pointInTime'])
     if 'pointInTimeUTCSeconds' in body and ('oplogTs' in body or 'oplogInc' in body):

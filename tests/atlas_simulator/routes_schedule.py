@@ -2,10 +2,10 @@
 # Copyright (c) 2026 mongodb_atlas.backup contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The cloud backup schedule of dedicated clusters (GET, PATCH, DELETE; FACTS 12.1) and the project's Backup Compliance
-Policy (GET; FACTS 12.2), which is seed configuration (`compliance_policy`, off by default) and refuses schedules below it.
+"""The cloud backup schedule of dedicated clusters (GET, PATCH, DELETE) and the project's Backup Compliance
+Policy (GET), which is seed configuration (`compliance_policy`, off by default) and refuses schedules below it.
 
-FACTS gives the fields and rules but not Atlas's error codes for them: every code below that is not INVALID_ATTRIBUTE is an
+The sources give the fields and rules but not Atlas's error codes for them: every code below that is not INVALID_ATTRIBUTE is an
 unverified choice, listed in the README.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ FREQUENCIES = ('hourly', 'daily', 'weekly', 'monthly', 'yearly')
 UNITS = {'days': 1, 'weeks': 7, 'months': 30, 'years': 365}
 INTERVALS = {'hourly': (1, 2, 4, 6, 8, 12), 'daily': (1,), 'weekly': tuple(range(1, 8)), 'monthly': tuple(range(1, 29)) + (40,),
              'yearly': tuple(range(1, 13))}
-# Enabling backup creates four items (FACTS 12.1, TF docs; the exact defaults are unverified): every 6 h kept 2 days, daily 7 days,
+# Enabling backup creates four items (the sources, TF docs; the exact defaults are unverified): every 6 h kept 2 days, daily 7 days,
 # Saturdays 4 weeks, the last day of the month 12 months.
 DEFAULT_ITEMS = (('hourly', 6, 'days', 2), ('daily', 1, 'days', 7), ('weekly', 6, 'weeks', 4), ('monthly', 40, 'months', 12))
 WRITABLE = {'referenceHourOfDay': int, 'referenceMinuteOfHour': int, 'restoreWindowDays': int, 'policies': list, 'copySettings': list,

@@ -23,7 +23,7 @@ DEFAULT_KEYS: list[dict[str, t.Any]] = [
     {'public': 'blocked-public', 'private': 'blocked-private', 'roles': [OWNER], 'access_list': ['203.0.113.0/24']},
 ]
 
-# The same three grants as the keys, as service accounts (OAuth 2.0 client credentials; FACTS 11 formats).
+# The same three grants as the keys, as service accounts (OAuth 2.0 client credentials formats).
 DEFAULT_SERVICE_ACCOUNTS: list[dict[str, t.Any]] = [
     {'client_id': 'mdb_sa_id_5f1a2b3c4d5e6f7a8b9c0a01', 'client_secret': 'mdb_sa_sk_owner-secret-0001', 'roles': [OWNER], 'access_list': []},
     {'client_id': 'mdb_sa_id_5f1a2b3c4d5e6f7a8b9c0a02', 'client_secret': 'mdb_sa_sk_reader-secret-0002', 'roles': [READ_ONLY], 'access_list': []},
@@ -100,7 +100,7 @@ def build_clusters(now: datetime.datetime, specs: list[dict[str, t.Any]] | None 
 
 
 def build_flex_restore_jobs(now: datetime.datetime, clusters: list[Cluster], count: int) -> list[DownloadJob]:
-    """`count` old finished jobs of Flex0, newest first, as the recorded Flex list of 2,160 jobs spanning weeks (FACTS 10.4):
+    """`count` old finished jobs of Flex0, newest first, as the recorded Flex list of 2,160 jobs spanning weeks:
     one every 15 minutes going back from a day and a minute before the clock start, RESTORE and DOWNLOAD in turn, COMPLETED,
     their links long expired (4 h for downloads, 6 h for restores). Ids: 6c + 22 hex digits of the job's number."""
     if not count:

@@ -240,7 +240,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                        f'The Accept header must name a supported version of this resource ({wanted}); got {self.headers.get("Accept")!r}.')
 
     def check_content_type(self, raw_body: bytes, route: routes.Route) -> None:
-        """A body must be JSON: `application/json` or the versioned type of the resource (FACTS 1), else 415."""
+        """A body must be JSON: `application/json` or the versioned type of the resource, else 415."""
         if not raw_body:
             return
         media = (self.headers.get('Content-Type') or '').split(';', 1)[0].strip().lower()

@@ -150,7 +150,7 @@ class DownloadJob:
     snapshot_finished: datetime.datetime | None = None
 
     def status(self, now: datetime.datetime) -> str:
-        """DOWNLOAD: QUEUED, RUNNING, COMPLETED|FAILED; RESTORE: PENDING (as recorded, FACTS 10.7), RUNNING, COMPLETED|FAILED."""
+        """DOWNLOAD: QUEUED, RUNNING, COMPLETED|FAILED; RESTORE: PENDING (as recorded, the sources), RUNNING, COMPLETED|FAILED."""
         elapsed = (now - self.requested_at).total_seconds()
         if elapsed < self.duration / 3:
             return 'PENDING' if self.delivery == 'RESTORE' else 'QUEUED'
@@ -171,9 +171,9 @@ class DownloadJob:
 
 @dataclasses.dataclass
 class RestoreJob:
-    """A dedicated-cluster cloud-backup restore job (FACTS 10): automated, pointInTime or download.
+    """A dedicated-cluster cloud-backup restore job: automated, pointInTime or download.
 
-    No status is stored: the flags and URLs are derived from the clock, as Atlas presents them (FACTS 10.4).
+    No status is stored: the flags and URLs are derived from the clock, as Atlas presents them.
     """
 
     id: str
@@ -274,7 +274,7 @@ class World:
 
     def request_shared_restore(self, api: str, cluster: Cluster, snap: Snapshot, now: datetime.datetime, target: Cluster,
                                target_project: str) -> DownloadJob:
-        """A tenant or flex restore (deliveryType RESTORE) of `snap` into `target`; the link field expirationDate is +6 h (FACTS 10.7)."""
+        """A tenant or flex restore (deliveryType RESTORE) of `snap` into `target`; the link field expirationDate is +6 h."""
         job = DownloadJob(
             id=self.ids.next(), api=api, cluster=cluster.name, snapshot_id=snap.id, requested_at=now,
             duration=float(self.config['restore_duration']), link_lifetime=6 * 3600.0, fails=self.next_restore_fails(),

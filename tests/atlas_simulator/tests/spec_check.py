@@ -17,7 +17,7 @@ import typing as t
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'spec_restore_schemas.json'), encoding='utf-8') as _handle:
     SCHEMAS: dict[str, t.Any] = json.load(_handle)['schemas']
 
-# Observed on Atlas but not in the spec (FACTS 10.3): automated jobs carry targetDeploymentItemName; desiredTimestamp has a `time`
+# Observed on Atlas but not in the spec: automated jobs carry targetDeploymentItemName; desiredTimestamp has a `time`
 # key, comes back as nulls on non-PIT jobs, and its `increment` minimum (1199145600) is nonsense.
 EXTRA_FIELDS = {('DiskBackupSnapshotRestoreJob', 'targetDeploymentItemName'), ('ApiBSONTimestampView', 'time')}
 LENIENT = {'ApiBSONTimestampView'}

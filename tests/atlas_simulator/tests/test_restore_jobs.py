@@ -2,7 +2,7 @@
 # Copyright (c) 2026 mongodb_atlas.backup contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Restore jobs (FACTS 10): the seed (Staging0, continuous backup on Cluster0), the schedule read, dedicated automated /
+"""Restore jobs: the seed (Staging0, continuous backup on Cluster0), the schedule read, dedicated automated /
 pointInTime / download jobs, cancel, errors, one-time download links, failure injection, roles, Flex and tenant restores,
 each answer checked against the official spec's schemas."""
 from __future__ import annotations

@@ -2,8 +2,8 @@
 # Copyright (c) 2026 mongodb_atlas.backup contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The backup schedule (FACTS 12.1: GET/PATCH/DELETE, the default four items, ids, updateSnapshots, validation) and the Backup
-Compliance Policy (FACTS 12.2: seed configuration, Project Owner only, refusals)."""
+"""The backup schedule (the sources: GET/PATCH/DELETE, the default four items, ids, updateSnapshots, validation) and the Backup
+Compliance Policy (the sources: seed configuration, Project Owner only, refusals)."""
 from __future__ import annotations
 
 import datetime

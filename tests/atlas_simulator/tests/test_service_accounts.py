@@ -2,7 +2,7 @@
 # Copyright (c) 2026 mongodb_atlas.backup contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Service accounts (FACTS 5.3, 11): the OAuth token and revoke endpoints, bearer tokens on the API, limits, faults and the log."""
+"""Service accounts: the OAuth token and revoke endpoints, bearer tokens on the API, limits, faults and the log."""
 from __future__ import annotations
 
 import base64

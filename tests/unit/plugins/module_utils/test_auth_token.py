@@ -2,7 +2,7 @@
 # Copyright (c) 2026 mongodb_atlas.backup contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The token endpoint's refusals in both shapes (FACTS 4, 5.2, 11): Atlas's rate limiter answers with its ApiError body
+"""The token endpoint's refusals in both shapes: Atlas's rate limiter answers with its ApiError body
 ({detail, error: 429, errorCode: RATE_LIMITED, ...}), bad credentials with OAuth's {error, error_description}; each is
 explained as what it is, and a 429 is retried like any other."""
 from __future__ import annotations

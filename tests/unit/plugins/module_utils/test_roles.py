@@ -2,7 +2,7 @@
 # Copyright (c) 2026 mongodb_atlas.backup contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The operation -> role table follows the spec's x-rolesRequirements (the copy beside this file, never ../shared at run
+"""The operation -> role table follows the spec's x-rolesRequirements (the copy beside this file, never a file outside the repository at run
 time), covers every call the collection makes, and a refusal names the role of the call that was refused."""
 from __future__ import annotations
 

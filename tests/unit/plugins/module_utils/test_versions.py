@@ -4,8 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The resource versions the collection sends, against the official spec's versions and x-sunset dates.
 
-spec_versions.json beside this file is a copy of the relevant part of ../shared/atlas-api/backup-openapi.json (each
-operation's versions and their x-sunset), so the test never depends on shared/ at run time. Every operation the modules call
+spec_versions.json beside this file is a copy of the relevant part of the official OpenAPI spec (each
+operation's versions and their x-sunset), so the test never depends on a file outside the repository. Every operation the modules call
 is listed in CALLS with the resource (hence the version) it is sent with; the paths come from the code (Endpoints).
 """
 from __future__ import annotations
