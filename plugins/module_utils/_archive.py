@@ -229,6 +229,18 @@ def _describe_download_error(err: AtlasApiError) -> str:
     return f'the download host answered HTTP {err.status} ({err.detail})'
 
 
+def check_writable_directory(directory: str, named: str, check_mode: bool) -> str | None:
+    """Raise unless directory exists and is writable; return a warning instead of failing, in check mode, for a directory
+    that does not exist yet (an earlier task of the same play may create it). named: how messages name it."""
+    if not os.path.isdir(directory):
+        if check_mode and not os.path.exists(directory):
+            return f'{named} does not exist yet. Check mode assumes an earlier task creates it; a real run fails if it still does not exist.'
+        raise TaskError(f'{named} does not exist (or is not a directory). Create it first.')
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise TaskError(f'{named} is not writable by this user.')
+    return None
+
+
 class FileOps(t.Protocol):
     """What the archive needs from Ansible's file handling (the module base provides it)."""
 
@@ -266,17 +278,8 @@ class Destination:
         return self.dest
 
     def check_directory(self, check_mode: bool) -> str | None:
-        """Raise unless the directory exists and is writable; return a warning instead of failing, in check mode, for a
-        directory that does not exist yet (an earlier task of the same play may create it)."""
-        directory = self.directory
-        if not os.path.isdir(directory):
-            if check_mode:
-                return (f'The directory for dest, {directory}, does not exist yet. Check mode assumes an earlier task creates it; '
-                        'a real run fails if it still does not exist.')
-            raise TaskError(f'The directory for dest, {directory}, does not exist (or is not a directory). Create it first.')
-        if not os.access(directory, os.W_OK | os.X_OK):
-            raise TaskError(f'The directory for dest, {directory}, is not writable by this user.')
-        return None
+        """Raise unless the directory exists and is writable; in check mode, a warning for one that does not exist yet."""
+        return check_writable_directory(self.directory, f'The directory for dest, {self.directory},', check_mode)
 
     def existing(self, snapshot_id: str | None, force: bool) -> dict[str, t.Any] | None:
         """With force off and the file already there: the task's result, leaving the file alone (only its attributes

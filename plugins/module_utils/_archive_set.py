@@ -24,7 +24,9 @@ import re
 import tempfile
 import typing as t
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._archive import ARCHIVE_MODE, Destination, DownloadFailed, FileOps
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._archive import (
+    ARCHIVE_MODE, Destination, DownloadFailed, FileOps, check_writable_directory,
+)
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import TaskError
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._jobs import parts_of
@@ -59,16 +61,9 @@ def safe_name(name: str, index: int) -> str:
 
 
 def check_dest_directory(dest: str, check_mode: bool) -> str | None:
-    """dest must be an existing, writable directory; in check mode a missing one is a warning (an earlier task of the play
-    may create it)."""
-    if not os.path.isdir(dest):
-        if check_mode and not os.path.exists(dest):
-            return (f'dest {dest} does not exist yet. Check mode assumes an earlier task creates it; a real run fails if it still '
-                    'does not exist.')
-        raise TaskError(f'dest {dest} is not an existing directory: create it first (the archives of a download go into a directory).')
-    if not os.access(dest, os.W_OK | os.X_OK):
-        raise TaskError(f'dest {dest} is not writable by this user.')
-    return None
+    """dest must be an existing, writable directory (the archives of a download go into one); in check mode a missing one
+    is a warning (an earlier task of the play may create it)."""
+    return check_writable_directory(dest, f'dest {dest}', check_mode)
 
 
 class ArchiveSet:

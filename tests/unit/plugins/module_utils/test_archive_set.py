@@ -116,10 +116,10 @@ def test_ids_from_atlas_must_be_ids_before_they_become_names(tmp_path, snapshot_
 
 def test_dest_must_be_an_existing_writable_directory(tmp_path):
     assert check_dest_directory(str(tmp_path), False) is None
-    with pytest.raises(TaskError, match='not an existing directory'):
+    with pytest.raises(TaskError, match='does not exist'):
         check_dest_directory(str(tmp_path / 'missing'), False)  # 0.3.0: a wait of an hour, then FileNotFoundError
     (tmp_path / 'file').write_text('x')
-    with pytest.raises(TaskError, match='not an existing directory'):
+    with pytest.raises(TaskError, match='does not exist'):
         check_dest_directory(str(tmp_path / 'file'), True)
     assert 'does not exist yet' in check_dest_directory(str(tmp_path / 'later'), True)
 
