@@ -78,6 +78,8 @@ FAULTS: list[tuple[str, int, tuple[str, ...], dict]] = [
     ('truncated archive', 2, ('rs_download', 'sharded_download'), {'method': 'GET', 'path': r'/backup-downloads/', 'action': 'truncate'}),
 ]
 
+FAULTS_BY_NAME = {name: spec for name, _weight, _kinds, spec in FAULTS}
+
 PLAY_HEAD = """
 - name: Restore soak
   hosts: localhost
@@ -198,7 +200,13 @@ def plan(runs: int, seed: int, work: str, pit_seconds: int) -> list[Run]:
             else:
                 args.update(snapshot_id=SNAP_RS)
         ready = kind.endswith('download') and rng.random() < (0.6 if check else 0.2)
-        planned.append(Run(n, kind, check, faults, rerun=not check and rng.random() < 0.35, args=args, ready=ready))
+        rerun = not check and rng.random() < 0.35
+        if kind == 'sharded_download' and n % 8 == 3:  # every other sharded run: the second archive refused, then a re-run
+            check, rerun = False, True
+            faults.append(('403 second archive refused', FAULTS_BY_NAME['403 second archive refused']))
+        if (kind == 'rs_download' and n % 8 == 6) or (kind == 'sharded_download' and n % 16 == 7):  # the 0.3.0 check-mode download
+            check, rerun, ready = True, False, True
+        planned.append(Run(n, kind, check, faults, rerun=rerun, args=args, ready=ready))
     return planned
 
 
@@ -306,7 +314,8 @@ def judge_task(tally: Tally, run: Run, label: str, data: dict, check: bool, prev
     # every run starts from a reset and restores only into Staging0: any second automated/PIT job is a second restore
     # (counted without targetClusterName, which a legacy-shaped PIT job does not carry)
     target_jobs = [job for job in state['restore_jobs'] if job.get('deliveryType') in ('automated', 'pointInTime')]
-    if run.kind in ('automated', 'point_in_time') and len(target_jobs) > 1:
+    # a re-run is charged only with the restores it added itself (the first run's duplicate is counted once)
+    if run.kind in ('automated', 'point_in_time') and len(target_jobs) > max(1, previous_jobs):
         posts = [e for e in log if e['method'] == 'POST' and e['path'].endswith('/restoreJobs')]
         tally.duplicates.append(f'{label}: {len(target_jobs)} restore jobs into Staging0 ({previous_jobs} before this task), '
                                 f'POSTs this task: {[e["status"] for e in posts]}, faults: {[name for name, _ in run.faults]}, '
@@ -378,7 +387,8 @@ def judge(planned: list[Run], work: str, output: str) -> Tally:
                 with open(path, encoding='utf-8') as handle:
                     again = json.load(handle)
                 tally.reruns += 1
-                judge_task(tally, run, f'run {run.n} re-run ({run.kind})', again, False, len(data['seen'][0]['restore_jobs']))
+                before = [job for job in data['seen'][0]['restore_jobs'] if job.get('deliveryType') in ('automated', 'pointInTime')]
+                judge_task(tally, run, f'run {run.n} re-run ({run.kind})', again, False, len(before))
             else:
                 tally.missing.append(f'run {run.n} re-run')
     return tally
