@@ -2,12 +2,13 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: help setup test demo docs bench sanity units integration simulator-tests clean
+.PHONY: help setup test demo docs bench soak sanity units integration simulator-tests clean
 
 help:
 	@echo "make test   - set up, then run every test stage; ends with 'N passed, M failed'"
 	@echo "make demo   - set up, start the Atlas simulator, run docs/demo.yml against it, stop it"
 	@echo "make docs   - build the documentation site (antsibull-docs + Sphinx, offline) into build/docs/"
+	@echo "make soak   - restore soak: 120 faulted runs of atlas_restore_job against the simulator (~5 min) into tests/benchmarks/results/restore_soak.md"
 	@echo "make bench  - download, wait, nightly-job and take-and-wait benchmarks (about 10 minutes; not part of make test) into tests/benchmarks/results/"
 
 setup:
@@ -33,6 +34,11 @@ bench: setup
 	@$(PY) tests/benchmarks/bench.py $(BENCH_ARGS)
 	@$(PY) tests/benchmarks/nightly_benchmark.py $(NIGHTLY_ARGS)
 	@$(PY) tests/benchmarks/take_and_wait_benchmark.py $(TAKE_WAIT_ARGS)
+
+# SOAK_ARGS, e.g. --runs 300 --seed 5. make test runs a 25-run version (tests/integration/test_restore_soak.py).
+SOAK_ARGS ?= --runs 120
+soak: setup
+	@$(PY) tests/integration/soak_restore.py $(SOAK_ARGS)
 
 simulator-tests: setup
 	@$(PY) -m pytest -q tests/atlas_simulator/tests
