@@ -238,81 +238,10 @@ checksum:
   sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 """
 
-import typing as t
-
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._archive import Destination, DownloadFailed
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import FLEX, NO_BACKUP, TENANT, Endpoints, get_cluster
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._download_jobs import DownloadApi, DownloadJobs
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, TenantApiGone
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._archive import Destination
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import TaskError
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._flex_download import DownloadOptions, FlexDownload
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._module import AnsibleFiles, AtlasModule, wait_argument_spec
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import expires_time, normalized, snake_result
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._time import iso
-
-
-def choose_api(atlas: AtlasModule) -> str:
-    """Which download API fits this cluster (auto), or the forced one; other cluster kinds fail saying what fits."""
-    forced = atlas.params['download_api']
-    cluster = get_cluster(atlas.client, atlas.group_id, atlas.cluster_name)
-    if cluster.kind == NO_BACKUP:
-        raise TaskError(f'Cluster {atlas.cluster_name} is a free {cluster.tier} cluster, which has no backups to download.')
-    if cluster.kind not in (FLEX, TENANT):
-        raise TaskError(f'Cluster {atlas.cluster_name} is a dedicated {cluster.tier} cluster; its backups are cloud backup snapshots. '
-                        'Use mongodb_atlas.backup.atlas_snapshot to take one, and mongodb_atlas.backup.atlas_restore_job with '
-                        'delivery_type: download and dest to download it. This module serves Flex and legacy M2/M5 clusters.')
-    return cluster.kind if forced == 'auto' else forced
-
-
-Obtained = t.Tuple[str, dict, t.Optional[dict], bool]  # api used, snapshot, job (None: check mode, would request), changed
-
-
-class LeaveExistingFile(Exception):
-    """dest is already there and force is off: the task ends with this result, requesting nothing."""
-
-    def __init__(self, result: dict[str, t.Any]) -> None:
-        super().__init__('dest exists')
-        self.result = result
-
-
-def obtain_job(atlas: AtlasModule, which: str, destination: Destination | None) -> Obtained:
-    """Snapshot and (waited-for) job on one API, falling back from a removed tenant API to Flex when choosing automatically,
-    even when the tenant API disappears while a job is being polled."""
-    try:
-        return run_on(atlas, which, destination)
-    except TenantApiGone:
-        if atlas.params['download_api'] == 'tenant':
-            raise TaskError('The tenant (M2/M5) backup API answered as removed: Atlas retired it on 2026-01-22 and every M2/M5 cluster '
-                            'is now a Flex cluster. Use download_api: auto or flex.') from None
-        atlas.warn('The tenant backup API is gone (retired 2026-01-22); using the Flex API.')
-        return run_on(atlas, FLEX, destination)
-
-
-def run_on(atlas: AtlasModule, which: str, destination: Destination | None) -> Obtained:
-    api = DownloadApi(atlas.client, Endpoints(atlas.group_id, atlas.cluster_name, which))
-    jobs = DownloadJobs(atlas.client, api, deadline=atlas.deadline, warn=atlas.warn)
-    try:
-        snapshot = jobs.snapshot(atlas.params['snapshot_id'])
-        existing = destination.existing(snapshot['id'], atlas.params['force']) if destination else None
-        if existing is not None:
-            raise LeaveExistingFile(existing)
-        job, known = jobs.find(snapshot['id'])
-        changed = job is None
-        if job is None and atlas.check_mode:
-            return which, snapshot, None, True
-        if job is None:
-            job = jobs.request(snapshot['id'], known)
-        if atlas.params['wait'] and not atlas.check_mode:
-            job = jobs.wait(job)
-        return which, snapshot, job, changed
-    except AtlasApiError as err:
-        raise api.where.failure(f'get a download of a snapshot of cluster {atlas.cluster_name}', err) from None
-
-
-def shown_job(job: dict, with_link: bool) -> dict[str, t.Any]:
-    """The job as results show it: snake_case, normalized; without its signed link unless the link is what was asked for."""
-    shown = snake_result(normalized(job))
-    if not with_link:
-        shown.pop('snapshot_url', None)
-    return shown
 
 
 def prepare_destination(atlas: AtlasModule) -> Destination | None:
@@ -327,10 +256,7 @@ def prepare_destination(atlas: AtlasModule) -> Destination | None:
     warning = destination.check_directory(atlas.check_mode)
     if warning:
         atlas.warn(warning)
-    existing = destination.existing(params['snapshot_id'], params['force'])
-    if existing is not None:
-        raise LeaveExistingFile(existing)
-    if not atlas.check_mode:
+    elif not atlas.check_mode:
         destination.probe_attributes(files.requested)
     return destination
 
@@ -338,39 +264,14 @@ def prepare_destination(atlas: AtlasModule) -> Destination | None:
 def run(atlas: AtlasModule) -> None:
     params = atlas.params
     atlas.check_id('snapshot_id', params['snapshot_id'])
-    try:
-        destination = prepare_destination(atlas)
-        which, snapshot, job, changed = obtain_job(atlas, choose_api(atlas), destination)
-    except LeaveExistingFile as leave:
-        atlas.exit(**leave.result)
-    result: dict[str, t.Any] = {'download_api': which}
-    path = destination.path_for(snapshot['id']) if destination else None
-    if job is None:  # check mode, a new job would be requested
-        result['restore_job'] = {'snapshot_id': snapshot['id']}
-    else:
-        result['restore_job'] = shown_job(job, with_link=path is None)
-        expires = expires_time(job)
-        if expires is not None and job.get('snapshotUrl'):
-            result['link_expires_at'] = iso(expires)
-    if destination and path:
-        result['dest'] = path
-        changed = True  # dest is missing or force is set: a file is (or would be) written
-        if not atlas.check_mode:
-            result.update(save_archive(atlas, destination, t.cast(dict, job), path))
+    destination = prepare_destination(atlas)
+    kept = destination.existing(params['snapshot_id'], params['force']) if destination else None
+    if kept is not None:  # dest (named by the snapshot asked for) is already there: nothing is requested
+        atlas.exit(**kept)
+    options = DownloadOptions(atlas.group_id, atlas.cluster_name, params['snapshot_id'], params['download_api'], params['wait'], params['force'],
+                              params['validate_archive'], atlas.check_mode)
+    changed, result = FlexDownload(atlas.client, options, deadline=atlas.deadline, warn=atlas.warn, destination=destination).run()
     atlas.exit(changed=changed, **result)
-
-
-def save_archive(atlas: AtlasModule, destination: Destination, job: dict, path: str) -> dict[str, t.Any]:
-    """Download, verify and move into place; dest is untouched on any failure, and no temp file survives one."""
-    try:
-        saved = destination.save(atlas.client, job['snapshotUrl'], path, atlas.params['validate_archive'], expires_time(job))
-    except DownloadFailed as failure:
-        raise TaskError(f'Failed to download snapshot {job.get("snapshotId")} of cluster {atlas.cluster_name}: {failure}. '
-                        f'{path} was left as it was. Re-running the task requests a fresh download link.', job_id=job.get('id')) from None
-    if saved['trailing_bytes']:
-        atlas.warn(f'{saved["trailing_bytes"]} bytes follow the end of the gzip stream in {path}; they were ignored, '
-                   'as gzip -t and tar do. The archive itself checked out.')
-    return dict(size=saved['size'], checksum=saved['checksum'])
 
 
 def main() -> None:

@@ -55,7 +55,7 @@ LAYERS = {
     '_disk': 1, '_auth': 2, '_transfer': 2, '_cluster': 2, '_waiter': 2, '_jobs': 2,
     '_writes': 3, '_snapshots': 3, '_archive': 3, '_schedule_policy': 3, '_schedule': 4,
     '_download_jobs': 4, '_restore_jobs': 4, '_archive_set': 4, '_snapshot_ops': 4,
-    '_restore_plan': 5, '_snapshot_plan': 5, '_module': 5,
+    '_restore_plan': 5, '_snapshot_plan': 5, '_flex_download': 5, '_module': 5,
 }
 
 
