@@ -8,7 +8,7 @@ help:
 	@echo "make test   - set up, then run every test stage; ends with 'N passed, M failed'"
 	@echo "make demo   - set up, start the Atlas simulator, run docs/demo.yml against it, stop it"
 	@echo "make docs   - build the documentation site (antsibull-docs + Sphinx, offline) into build/docs/"
-	@echo "make soak   - restore soak: 120 faulted runs of atlas_restore_job against the simulator (~5 min) into tests/benchmarks/results/restore_soak.md"
+	@echo "make soak   - restore soak: 120 faulted runs of atlas_restore_job against the simulator (about 25 min) into tests/benchmarks/results/restore_soak.md"
 	@echo "make bench  - download, wait, nightly-job and take-and-wait benchmarks (about 10 minutes; not part of make test) into tests/benchmarks/results/"
 
 setup:
