@@ -23,6 +23,7 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._schedule_pol
 
 Doc = t.Dict[str, t.Any]
 
+
 # ------------------------------------------------------------------------------------------------ compliance policy
 def normalize_policy(doc: Doc | None) -> Doc | None:
     """The project's Backup Compliance Policy in module terms, or None when the project has none."""

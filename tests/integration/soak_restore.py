@@ -164,7 +164,6 @@ class LookupModule(LookupBase):
 """
 
 
-
 class Run(t.NamedTuple):
     n: int
     kind: str
@@ -183,7 +182,7 @@ def plan(runs: int, seed: int, work: str, pit_seconds: int) -> list[Run]:
         check = rng.random() < 0.25
         menu = [(name, weight, spec) for name, weight, kinds, spec in FAULTS if kind in kinds]
         faults = []
-        for _ in range(rng.choice((1, 2, 2, 3))):
+        for _fault in range(rng.choice((1, 2, 2, 3))):
             name, _weight, spec = rng.choices(menu, weights=[weight for _name, weight, _spec in menu])[0]
             faults.append((name, spec))
         args: dict[str, t.Any] = {'cluster_name': 'Cluster0', 'wait': True, 'wait_timeout': 90}
@@ -217,8 +216,8 @@ def playbook(planned: list[Run], url: str, control: str, work: str, sim_config: 
         setup = [{'path': 'reset', 'method': 'POST', 'body': {'config': config}},
                  {'path': 'clock', 'method': 'POST', 'body': {'scale': SCALE}}]
         if run.ready:
-            setup += [{'api': f"/clusters/{run.args['cluster_name']}/backup/restoreJobs", 'body': {'deliveryType': 'download',
-                                                                                                  'snapshotId': run.args['snapshot_id']}},
+            body = {'deliveryType': 'download', 'snapshotId': run.args['snapshot_id']}
+            setup += [{'api': f"/clusters/{run.args['cluster_name']}/backup/restoreJobs", 'body': body},
                       {'path': 'clock', 'method': 'POST', 'body': {'advance': 10}}, {'path': 'requests', 'method': 'DELETE'}]
         setup += [{'path': 'faults', 'method': 'POST', 'body': spec} for _name, spec in run.faults]
         label = f"{run.kind}{' --check' if run.check else ''}{' (ready job)' if run.ready else ''}, faults: {', '.join(name for name, _spec in run.faults)}"
@@ -318,7 +317,7 @@ def judge_task(tally: Tally, run: Run, label: str, data: dict, check: bool, prev
     if run.kind in ('automated', 'point_in_time') and len(target_jobs) > max(1, previous_jobs):
         posts = [e for e in log if e['method'] == 'POST' and e['path'].endswith('/restoreJobs')]
         tally.duplicates.append(f'{label}: {len(target_jobs)} restore jobs into Staging0 ({previous_jobs} before this task), '
-                                f'POSTs this task: {[e["status"] for e in posts]}, faults: {[name for name, _ in run.faults]}, '
+                                f'POSTs this task: {[e["status"] for e in posts]}, faults: {[name for name, _spec in run.faults]}, '
                                 f'reported failed={bool(result.get("failed"))}')
     if check:
         bad = [f"{e['server']} {e['method']} {e['path'].split('?')[0]}" for e in log

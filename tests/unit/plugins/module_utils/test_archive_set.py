@@ -21,7 +21,7 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._archive_set 
 )
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import TaskError
 
-from atlas_http import client
+from ansible_collections.mongodb_atlas.backup.tests.unit.plugins.module_utils.atlas_http import client
 
 SNAP = '65a000000000000000000201'
 HOST = 'https://restore.storage.test/backup-downloads/6a01'
