@@ -117,7 +117,7 @@ class SnapshotPlan:
         return bool(doomed), doomed
 
     def existing_snapshot(self, snapshot_id: str | None) -> dict:
-        snapshot = self.ops.read(snapshot_id)
+        snapshot = self.ops.read(t.cast(str, snapshot_id))
         if snapshot is None:
             raise TaskError(f'Snapshot {snapshot_id} does not exist in cluster {self.opts.cluster_name} (SNAPSHOT_NOT_FOUND).')
         return snapshot

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 
 import pytest
 
@@ -65,3 +66,21 @@ def test_scenario(runner, task_file, api_version, list_order):
                  if entry['server'] == 'api' and '/flexClusters/' not in entry['path'] and not entry['path'].startswith('/api/oauth/')]
         assert paths
         assert [path for path in paths if not path.startswith('/api/atlas/v1.0/')] == []
+
+
+def test_no_task_vars_shadowed_by_registers_of_the_same_target():
+    """ansible-test runs every scenario of a target in one play, where a variable registered by an earlier scenario
+    outranks a task's own vars: a task var named like any register of its target reads the wrong value there."""
+    clashes = []
+    for folder in sorted(glob.glob(os.path.join(TARGETS, '*', 'tasks'))):
+        files = sorted(glob.glob(os.path.join(folder, '*.yml')))
+        texts = {}
+        for path in files:
+            with open(path, encoding='utf-8') as handle:
+                texts[path] = handle.read()
+        registered = {name for text in texts.values() for name in re.findall(r'^\s*register:\s*(\w+)', text, re.M)}
+        for path, text in texts.items():
+            for block in re.finditer(r'^(\s*)vars:\n((?:\1\s+\w+:.*\n)+)', text, re.M):
+                clashes += [f'{os.path.relpath(path, TARGETS)}: {name}' for name in re.findall(r'^\s+(\w+):', block.group(2), re.M)
+                            if name in registered]
+    assert clashes == []
