@@ -14,7 +14,7 @@ import difflib
 import typing as t
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, is_missing, task_error
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, is_missing, is_sunset, task_error
 
 # Cluster kinds, as atlas_snapshot_info returns them in cluster_kind.
 REPLICA_SET = 'replicaSet'
@@ -86,6 +86,42 @@ def get_cluster(client: AtlasClient, group_id: str, cluster_name: str) -> Cluste
         raise error from None
     info = kind_from_description(doc)
     return info._replace(name=info.name or cluster_name)
+
+
+SUNSET_WARNING = ('Cluster {name} is listed as {tier} but the tenant backup API is gone (retired 2026-01-22, when every M2/M5 '
+                  'cluster became a Flex cluster): its backups are served by the Flex API, which this task uses.')
+
+
+def backup_cluster(client: AtlasClient, group_id: str, cluster_name: str, *, warn: t.Callable[[str], None]) -> ClusterInfo:
+    """The cluster as its backups are served: get_cluster, then the tenant sunset resolved (see serving)."""
+    cluster = get_cluster(client, group_id, cluster_name)
+    try:
+        return serving(client, group_id, cluster, warn=warn)
+    except AtlasApiError as err:
+        raise task_error(f'list the snapshots of cluster {cluster_name}', err, group_id, cluster_name) from None
+
+
+def serving(client: AtlasClient, group_id: str, cluster: ClusterInfo, *, warn: t.Callable[[str], None],
+            forced: str | None = None) -> ClusterInfo:
+    """The one place the 2026 tenant sunset is met. A cluster the Cluster API still calls M2/M5 costs one read of its
+    tenant snapshot list: where that answers like a removed API (410, or a 404 naming no resource: is_sunset), the
+    cluster is the Flex cluster Atlas migrated it to (kind FLEX, its tier kept for messages), with a warning; services
+    then get Flex Endpoints and never see the tenant kind or the removed API. forced='tenant' (a user who asked for
+    the tenant API, whatever the kind) fails instead of moving. Any other answer of that read is raised as it came."""
+    if cluster.kind != TENANT and forced != TENANT:
+        return cluster
+    where = Endpoints(group_id, cluster.name, TENANT)
+    try:
+        client.get(where.snapshots, resource=where.resource)
+    except AtlasApiError as err:
+        if not is_sunset(err):
+            raise
+        if forced == TENANT:
+            raise TaskError('The tenant (M2/M5) backup API answered as removed: Atlas retired it on 2026-01-22 and every M2/M5 '
+                            'cluster is now a Flex cluster. Use download_api: auto or flex.') from None
+        warn(SUNSET_WARNING.format(name=cluster.name, tier=cluster.tier))
+        return cluster._replace(kind=FLEX)
+    return cluster
 
 
 def nearest_names(wanted: str, names: list[str]) -> list[str]:

@@ -4,17 +4,16 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # This module_utils is PRIVATE to the mongodb_atlas.backup collection; its API may change without notice.
 """Download jobs of Flex and legacy M2/M5 (tenant) clusters: pick the snapshot, reuse a job whose link is still good,
-request one without duplicates, wait for its link; and the tenant API's 2026 sunset, met by falling back to Flex.
+request one without duplicates, wait for its link.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime
 import typing as t
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import TENANT, Endpoints
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, TenantApiGone, is_missing, is_sunset
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import Endpoints
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, is_missing
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import (
     COMPLETED, FAILED, UNFINISHED, created_time, expires_of, newest, newest_first, status_of,
 )
@@ -62,43 +61,27 @@ class NewestFirstBound:
 
 
 class DownloadApi:
-    """One download API (tenant or flex) of one cluster: its Endpoints, and the tenant sunset raised as TenantApiGone."""
+    """One download API (tenant or flex) of one cluster: its Endpoints, read and written at its API version."""
 
     def __init__(self, client: AtlasClient, where: Endpoints) -> None:
         self.client = client
         self.where = where
-        self.which = where.kind
 
     def get(self, path: str) -> t.Any:
-        """GET one document; a tenant call that meets the sunset raises TenantApiGone."""
-        with self._sunset_is_gone():
-            return self.client.get(path, resource=self.where.resource)
+        return self.client.get(path, resource=self.where.resource)
 
     def post(self, path: str, body: dict) -> t.Any:
-        """POST a request; a tenant call that meets the sunset raises TenantApiGone."""
-        with self._sunset_is_gone():
-            return self.client.post(path, body, resource=self.where.resource)
-
-    @contextlib.contextmanager
-    def _sunset_is_gone(self) -> t.Iterator[None]:
-        try:
-            yield
-        except AtlasApiError as err:
-            if self.which == TENANT and is_sunset(err):
-                raise TenantApiGone(str(err)) from None
-            raise
+        return self.client.post(path, body, resource=self.where.resource)
 
     def list_all(self, path: str) -> list[dict[str, t.Any]]:
         """Every item, newest first by creation time (never by the API's order)."""
-        with self._sunset_is_gone():
-            return newest_first(self.client.list_all(path, resource=self.where.resource))
+        return newest_first(self.client.list_all(path, resource=self.where.resource))
 
     def recent_jobs(self) -> tuple[list[dict[str, t.Any]], bool]:
         """The jobs requested within REUSE_WINDOW, newest first, reading no further than the bound allows; and whether the
         list turned out not to be newest first (so every page was read)."""
         bound = NewestFirstBound(self.client.now() - REUSE_WINDOW)
-        with self._sunset_is_gone():
-            jobs = self.client.list_all(t.cast(str, self.where.jobs), resource=self.where.resource, enough=bound.enough)
+        jobs = self.client.list_all(t.cast(str, self.where.jobs), resource=self.where.resource, enough=bound.enough)
         return newest_first(job for job in jobs if isinstance(job, dict) and bound.recent(job)), bound.out_of_order
 
 

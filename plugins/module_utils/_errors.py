@@ -349,10 +349,6 @@ def task_error(action: str, err: AtlasApiError, group_id: str | None = None, clu
     return TaskError(explain_error(action, err, group_id, cluster_name), status=err.status, error_code=err.error_code)
 
 
-class TenantApiGone(Exception):
-    """The tenant endpoints answered like a removed API (410, or a 404 that is not about a missing resource)."""
-
-
 def is_sunset(err: AtlasApiError) -> bool:
     """410, or a 404 that does not say which resource is missing (RESOURCE_NOT_FOUND, no code): the route is gone.
 

@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 # This module_utils is PRIVATE to the mongodb_atlas.backup collection; its API may change without notice.
-"""What atlas_tenant_download does, as a service: pick the download API of a Flex or M2/M5 cluster (falling back from
-the retired tenant API to Flex), reuse or request a download job, wait for its link, and download the archive into
+"""What atlas_tenant_download does, as a service: pick the download API of a Flex or M2/M5 cluster (the cluster model
+says which one serves it since the tenant sunset), reuse or request a download job, wait for its link, and download the archive into
 dest, verified. A dest already there is a result, not an exception; check mode requests, waits for and fetches nothing.
 """
 from __future__ import annotations
@@ -13,9 +13,9 @@ import typing as t
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._archive import Destination, DownloadFailed
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import FLEX, NO_BACKUP, TENANT, Endpoints, get_cluster
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import FLEX, NO_BACKUP, TENANT, Endpoints, get_cluster, serving
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._download_jobs import DownloadApi, DownloadJobs
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, TenantApiGone
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import expires_time, normalized, snake_result
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._time import iso
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._waiter import Deadline
@@ -64,7 +64,8 @@ class FlexDownload:
         self.destination = destination
 
     def choose_api(self) -> str:
-        """Which download API fits this cluster (auto), or the forced one; other cluster kinds fail saying what fits."""
+        """Which download API serves this cluster (auto: the cluster model's answer, the tenant sunset resolved there), or
+        the forced one; other cluster kinds fail saying what fits."""
         name = self.opts.cluster_name
         cluster = get_cluster(self.client, self.opts.group_id, name)
         if cluster.kind == NO_BACKUP:
@@ -73,20 +74,18 @@ class FlexDownload:
             raise TaskError(f'Cluster {name} is a dedicated {cluster.tier} cluster; its backups are cloud backup snapshots. '
                             'Use mongodb_atlas.backup.atlas_snapshot to take one, and mongodb_atlas.backup.atlas_restore_job with '
                             'delivery_type: download and dest to download it. This module serves Flex and legacy M2/M5 clusters.')
-        return cluster.kind if self.opts.download_api == 'auto' else self.opts.download_api
+        forced = None if self.opts.download_api == 'auto' else self.opts.download_api
+        if forced == FLEX:
+            return FLEX
+        try:
+            kind = serving(self.client, self.opts.group_id, cluster, warn=self.warn, forced=forced).kind
+        except AtlasApiError as err:
+            raise Endpoints(self.opts.group_id, name, TENANT).failure(f'list the snapshots of cluster {name}', err) from None
+        return forced or kind
 
     def obtain(self) -> Obtained:
-        """Snapshot and (waited-for) job, falling back from a removed tenant API to Flex when choosing automatically, even
-        when the tenant API disappears while a job is being polled."""
-        which = self.choose_api()
-        try:
-            return self._on(which)
-        except TenantApiGone:
-            if self.opts.download_api == 'tenant':
-                raise TaskError('The tenant (M2/M5) backup API answered as removed: Atlas retired it on 2026-01-22 and every M2/M5 '
-                                'cluster is now a Flex cluster. Use download_api: auto or flex.') from None
-            self.warn('The tenant backup API is gone (retired 2026-01-22); using the Flex API.')
-            return self._on(FLEX)
+        """Snapshot and (waited-for) job on the API that serves the cluster."""
+        return self._on(self.choose_api())
 
     def _on(self, which: str) -> Obtained:
         api = DownloadApi(self.client, Endpoints(self.opts.group_id, self.opts.cluster_name, which))

@@ -12,8 +12,8 @@ import datetime
 import typing as t
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import FLEX, TENANT, Endpoints
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, TenantApiGone, is_missing, is_sunset
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import FLEX, TENANT, ClusterInfo, Endpoints
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, is_missing
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._jobs import (
     API_DELIVERY, CANCELLED, DOWNLOAD, EXPIRED, FINISHED, POINT_IN_TIME, delivery_of, finished_time, is_running, job_status, job_view,
     links_whole, newest_jobs, same_target, target_of,
@@ -125,23 +125,10 @@ def busy_target(jobs: list[dict[str, t.Any]], request: RestoreRequest) -> dict[s
     return None
 
 
-def restore_jobs_of(client: AtlasClient, group_id: str, cluster_name: str, kind: str, *, deadline: Deadline,
+def restore_jobs_of(client: AtlasClient, group_id: str, cluster: ClusterInfo, *, deadline: Deadline,
                     warn: t.Callable[[str], None]) -> RestoreJobs:
-    """The jobs API of a source cluster: its own kind's, except a tenant (M2/M5) source whose API Atlas retired, which
-    moves to Flex (every M2/M5 cluster became a Flex cluster on 2026-01-22) with a warning. The list made to find that
-    out is the first answer of list_jobs, not fetched again."""
-    def jobs_of(which: str) -> RestoreJobs:
-        return RestoreJobs(client, Endpoints(group_id, cluster_name, which), deadline=deadline, warn=warn)
-
-    jobs_api = jobs_of(kind)
-    if kind != TENANT:
-        return jobs_api
-    try:
-        jobs_api.list_ahead()
-    except TenantApiGone:
-        warn('The tenant backup API is gone (retired 2026-01-22); using the Flex API.')
-        return jobs_of(FLEX)
-    return jobs_api
+    """The jobs API of a source cluster as the cluster model resolved it (backup_cluster: the tenant sunset met there)."""
+    return RestoreJobs(client, Endpoints(group_id, cluster.name, cluster.kind), deadline=deadline, warn=warn)
 
 
 class RestoreJobs:
@@ -152,22 +139,12 @@ class RestoreJobs:
         self.where = where
         self.deadline = deadline
         self.warn = warn
-        self._unread: list[dict[str, t.Any]] | None = None  # a list already fetched (to pick the API) and not yet handed out
-
-    def list_ahead(self) -> None:
-        """List now (to learn whether the API answers) and hand that list out at the next list_jobs."""
-        self._unread = self.list_jobs()
 
     def list_jobs(self) -> list[dict[str, t.Any]]:
-        """Every job of the source cluster, newest first. On a tenant source whose API is gone: TenantApiGone."""
-        if self._unread is not None:
-            jobs, self._unread = self._unread, None
-            return jobs
+        """Every job of the source cluster, newest first."""
         try:
             return newest_jobs(self.client.list_all(t.cast(str, self.where.jobs), resource=self.where.resource))
         except AtlasApiError as err:
-            if self.where.kind == TENANT and is_sunset(err):
-                raise TenantApiGone(str(err)) from None
             raise self.where.failure(f'list the restore jobs of cluster {self.where.cluster_name}', err) from None
 
     def read(self, job_id: str) -> dict[str, t.Any] | None:

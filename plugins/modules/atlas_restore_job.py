@@ -340,7 +340,7 @@ import typing as t
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._archive import Destination
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._archive_set import ArchiveSet, check_dest_directory
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import NO_BACKUP, get_cluster
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import NO_BACKUP, backup_cluster
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import TaskError
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._jobs import AUTOMATED, DOWNLOAD, POINT_IN_TIME
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._module import AnsibleFiles, AtlasModule, wait_argument_spec
@@ -396,10 +396,10 @@ def run(atlas: AtlasModule) -> None:
     present = atlas.params['state'] == 'present'
     if present and atlas.params['dest']:
         check_dest(atlas, files)
-    source = get_cluster(atlas.client, atlas.group_id, atlas.cluster_name)
+    source = backup_cluster(atlas.client, atlas.group_id, atlas.cluster_name, warn=atlas.warn)
     if source.kind == NO_BACKUP:
         raise TaskError(f'Cluster {atlas.cluster_name} is a free {source.tier} cluster, which has no backups to restore.')
-    jobs_api = restore_jobs_of(atlas.client, atlas.group_id, atlas.cluster_name, source.kind, deadline=atlas.deadline, warn=atlas.warn)
+    jobs_api = restore_jobs_of(atlas.client, atlas.group_id, source, deadline=atlas.deadline, warn=atlas.warn)
     if not present:
         changed, jobs = cancel(jobs_api, atlas.params['restore_job_id'], atlas.params['snapshot_id'], atlas.check_mode)
         atlas.exit(changed=changed, restore_jobs=jobs)

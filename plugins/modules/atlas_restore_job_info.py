@@ -127,7 +127,7 @@ restore_jobs:
       expired: false
 """
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import NO_BACKUP, get_cluster
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import NO_BACKUP, backup_cluster
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import TaskError
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._jobs import job_view
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._module import AtlasModule
@@ -136,10 +136,10 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._restore_jobs
 
 def run(atlas: AtlasModule) -> None:
     atlas.check_id('restore_job_id', atlas.params['restore_job_id'])
-    cluster = get_cluster(atlas.client, atlas.group_id, atlas.cluster_name)
+    cluster = backup_cluster(atlas.client, atlas.group_id, atlas.cluster_name, warn=atlas.warn)
     if cluster.kind == NO_BACKUP:
         raise TaskError(f'Cluster {atlas.cluster_name} is a free {cluster.tier} cluster, which has no backups and no restore jobs.')
-    jobs_api = restore_jobs_of(atlas.client, atlas.group_id, atlas.cluster_name, cluster.kind, deadline=atlas.deadline, warn=atlas.warn)
+    jobs_api = restore_jobs_of(atlas.client, atlas.group_id, cluster, deadline=atlas.deadline, warn=atlas.warn)
     job_id = atlas.params['restore_job_id']
     if job_id:
         job = jobs_api.read(job_id)

@@ -272,9 +272,9 @@ clusters:
 import typing as t
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import (
-    FLEX, NO_BACKUP, TENANT, ClusterInfo, Endpoints, get_cluster, list_clusters,
+    NO_BACKUP, ClusterInfo, Endpoints, backup_cluster, list_clusters, serving,
 )
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, is_missing, is_sunset
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, is_missing, task_error
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._module import AtlasModule
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import newest_first, normalized, snake_result
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshots import filter_snapshots, get_snapshot, list_snapshots, young_enough
@@ -300,7 +300,7 @@ def matching(atlas: AtlasModule, snapshots: list[dict[str, t.Any]]) -> list[dict
 
 
 def one_cluster(atlas: AtlasModule) -> None:
-    cluster = get_cluster(atlas.client, atlas.group_id, atlas.cluster_name)
+    cluster = backup_cluster(atlas.client, atlas.group_id, atlas.cluster_name, warn=atlas.warn)
     if cluster.kind == NO_BACKUP:
         raise TaskError(f'Cluster {cluster.name} is a free {cluster.tier} cluster, which has no backup snapshots. '
                         'Snapshots exist for dedicated (M10 and up), Flex and legacy M2/M5 clusters.')
@@ -309,22 +309,17 @@ def one_cluster(atlas: AtlasModule) -> None:
 
 
 def cluster_snapshots(atlas: AtlasModule, cluster: ClusterInfo) -> tuple[str, list[dict[str, t.Any]] | None]:
-    """The cluster's kind and every snapshot of it (one request per page), or None when it was deleted since the list.
-
-    A tenant cluster whose tenant API answers as removed (the 2026 sunset) is read through the Flex API, as Atlas
-    migrated it, with a warning."""
-    where = Endpoints(atlas.group_id, cluster.name, cluster.kind)
+    """The kind that serves the cluster's backups and every snapshot of it (one request per page), or None when it was
+    deleted since the list."""
     try:
+        cluster = serving(atlas.client, atlas.group_id, cluster, warn=atlas.warn)
+        where = Endpoints(atlas.group_id, cluster.name, cluster.kind)
         return cluster.kind, newest_first(atlas.client.list_all(where.snapshots, resource=where.resource))
     except AtlasApiError as err:
-        if is_missing(err, 'cluster'):
-            atlas.warn(f'Cluster {cluster.name} was listed but no longer exists; it is left out of the report.')
-            return cluster.kind, None
-        if cluster.kind != TENANT or not is_sunset(err):
-            raise where.failure(f'list the snapshots of cluster {cluster.name}', err) from None
-    atlas.warn(f'Cluster {cluster.name} is listed as {cluster.tier} but the tenant backup API is gone (the 2026 sunset); '
-               'its snapshots were read through the Flex API, and it is reported as flex.')
-    return FLEX, list_snapshots(atlas.client, Endpoints(atlas.group_id, cluster.name, FLEX))
+        if not is_missing(err, 'cluster'):
+            raise task_error(f'list the snapshots of cluster {cluster.name}', err, atlas.group_id, cluster.name) from None
+    atlas.warn(f'Cluster {cluster.name} was listed but no longer exists; it is left out of the report.')
+    return cluster.kind, None
 
 
 def every_cluster(atlas: AtlasModule) -> None:

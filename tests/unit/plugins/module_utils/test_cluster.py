@@ -10,9 +10,9 @@ import responses
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import (
-    FLEX, NO_BACKUP, REPLICA_SET, SHARDED, TENANT, Endpoints, get_cluster, kind_from_description,
+    FLEX, NO_BACKUP, REPLICA_SET, SHARDED, TENANT, ClusterInfo, Endpoints, backup_cluster, get_cluster, kind_from_description, serving,
 )
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import TaskError
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError
 
 G = '5f1a2b3c4d5e6f7a8b9c0d1e'
 BASE = 'https://atlas.test'
@@ -70,6 +70,56 @@ def test_get_cluster_explains_a_missing_cluster():
         get_cluster(AtlasClient(base_url=BASE, retries=0), G, 'Nope')
     assert caught.value.msg == f'Failed to read cluster Nope: no cluster named Nope exists in project {G}. Check cluster_name (CLUSTER_NOT_FOUND).'
     assert caught.value.result == {'status': 404, 'error_code': 'CLUSTER_NOT_FOUND'}
+
+
+TENANT_SNAPS = f'{BASE}/api/atlas/v2/groups/{G}/clusters/Tenant0/backup/tenant/snapshots'
+M2 = ClusterInfo('Tenant0', TENANT, 'M2')
+
+
+@pytest.mark.parametrize('cluster', [ClusterInfo('Cluster0', REPLICA_SET, 'M10'), ClusterInfo('Flex0', FLEX, None)])
+@responses.activate
+def test_serving_costs_nothing_for_clusters_that_were_never_m2_m5(cluster):
+    warned: list[str] = []
+    assert serving(AtlasClient(base_url=BASE, retries=0), G, cluster, warn=warned.append) == cluster
+    assert len(responses.calls) == 0 and warned == []
+
+
+@responses.activate
+def test_serving_keeps_a_tenant_cluster_whose_tenant_api_answers():
+    responses.get(TENANT_SNAPS, json={'results': []})
+    warned: list[str] = []
+    assert serving(AtlasClient(base_url=BASE, retries=0), G, M2, warn=warned.append) == M2
+    assert len(responses.calls) == 1 and warned == []
+
+
+@pytest.mark.parametrize('status, code', [(410, 'VERSION_GONE'), (404, 'RESOURCE_NOT_FOUND'), (404, None)])
+@responses.activate
+def test_serving_moves_a_tenant_cluster_whose_api_is_gone_to_flex_once_with_a_warning(status, code):
+    responses.get(TENANT_SNAPS, status=status, json={'errorCode': code} if code else {})
+    warned: list[str] = []
+    served = serving(AtlasClient(base_url=BASE, retries=0), G, M2, warn=warned.append)
+    assert served == ClusterInfo('Tenant0', FLEX, 'M2') and Endpoints(G, 'Tenant0', served.kind).resource == 'flex'
+    assert len(warned) == 1 and 'tenant backup API is gone' in warned[0] and 'M2' in warned[0]
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_serving_a_forced_tenant_api_that_is_gone_fails_saying_what_to_use():
+    responses.get(TENANT_SNAPS, status=410, json={'errorCode': 'VERSION_GONE'})
+    with pytest.raises(TaskError) as caught:
+        serving(AtlasClient(base_url=BASE, retries=0), G, M2, warn=lambda _m: None, forced=TENANT)
+    assert 'download_api: auto or flex' in caught.value.msg
+
+
+@responses.activate
+def test_serving_raises_other_answers_and_backup_cluster_names_them():
+    responses.get(f'{BASE}/api/atlas/v2/groups/{G}/clusters/Tenant0', json={'name': 'Tenant0', 'providerSettings': {'instanceSizeName': 'M5'}})
+    responses.get(TENANT_SNAPS, status=403, json={'errorCode': 'USER_UNAUTHORIZED', 'detail': 'no'})
+    with pytest.raises(AtlasApiError):
+        serving(AtlasClient(base_url=BASE, retries=0), G, M2, warn=lambda _m: None)
+    with pytest.raises(TaskError) as caught:
+        backup_cluster(AtlasClient(base_url=BASE, retries=0), G, 'Tenant0', warn=lambda _m: None)
+    assert 'list the snapshots of cluster Tenant0' in caught.value.msg and caught.value.result['error_code'] == 'USER_UNAUTHORIZED'
 
 
 def test_continuous_backup_and_shards_are_read_too():

@@ -24,7 +24,8 @@ FLEX_JOB = {'id': 'c' * 24, 'snapshotId': 'a' * 24, 'deliveryType': 'RESTORE', '
 
 def tenant_gone():
     responses.add(responses.GET, f'{API}/clusters/Tenant0', json=M2, headers=DATE)
-    responses.add(responses.GET, f'{API}/clusters/Tenant0/backup/tenant/restores', status=410, json=GONE, headers=DATE)
+    for gone in ('snapshots', 'restores'):  # every tenant backup path answers as removed
+        responses.add(responses.GET, f'{API}/clusters/Tenant0/backup/tenant/{gone}', status=410, json=GONE, headers=DATE)
     responses.add(responses.GET, f'{API}/flexClusters/Tenant0/backup/restoreJobs', json={'results': [FLEX_JOB]}, headers=DATE)
 
 

@@ -178,7 +178,9 @@ def test_every_cluster_one_list_each_and_kinds_from_the_lists(run_module):
         ('Tenant0', 'tenant', 'M2')]
     by_name = {c['name']: [s['id'] for s in c['snapshots']] for c in result['clusters']}
     assert by_name == {'Cluster0': ['a' * 24], 'Flex0': ['f' * 24], 'Free0': [], 'Sharded0': [], 'Tenant0': ['t' * 24]}
-    assert len(responses.calls) == 6  # two cluster lists, four snapshot lists, nothing for the M0
+    # two cluster lists, four snapshot lists, nothing for the M0; and the M2 one more: the cluster model's read that finds
+    # whether the tenant API still answers (it does here, as before 2026-01-22; after the sunset that read is the answer)
+    assert len(responses.calls) == 7
     assert responses.calls[0].request.headers['Accept'] == 'application/vnd.atlas.2024-08-05+json'
     assert responses.calls[1].request.headers['Accept'] == 'application/vnd.atlas.2024-11-13+json'
 
@@ -206,6 +208,19 @@ def test_every_cluster_tenant_api_gone_falls_back_to_flex_with_a_warning(run_mod
     assert [(c['name'], c['kind'], c['tier']) for c in result['clusters']] == [('Tenant0', 'flex', 'M2')]
     assert [s['id'] for s in result['clusters'][0]['snapshots']] == ['t' * 24]
     assert 'tenant backup API is gone' in json.dumps(result['warnings'])  # 2.19: structured warnings
+
+
+@responses.activate
+def test_one_cluster_tenant_api_gone_is_read_through_flex_too(run_module):
+    # issue 18: the sunset is met once, in the cluster model, so cluster_name reaches it as the every-cluster report does
+    responses.add(responses.GET, f'{API}/clusters/Tenant0', json=shared('Tenant0', 'M2'))
+    responses.add(responses.GET, f'{API}/clusters/Tenant0/backup/tenant/snapshots', status=410,
+                  json={'error': 410, 'errorCode': 'VERSION_GONE', 'detail': 'gone'})
+    responses.add(responses.GET, f'{API}/flexClusters/Tenant0/backup/snapshots', json={'results': [{'id': 't' * 24, 'status': 'COMPLETED'}]})
+    result = run_module(atlas_snapshot_info.main, connection_args(cluster_name='Tenant0'))
+    assert result.get('failed') is not True and result['cluster_kind'] == 'flex'
+    assert [s['id'] for s in result['snapshots']] == ['t' * 24]
+    assert 'tenant backup API is gone' in json.dumps(result['warnings'])
 
 
 @responses.activate
