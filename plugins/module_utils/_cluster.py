@@ -14,7 +14,8 @@ import difflib
 import typing as t
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, is_missing, is_sunset, task_error
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, is_missing, is_sunset
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._explain import task_error
 
 # Cluster kinds, as atlas_snapshot_info returns them in cluster_kind.
 REPLICA_SET = 'replicaSet'

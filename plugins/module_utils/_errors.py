@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 # This module_utils is PRIVATE to the mongodb_atlas.backup collection; its API may change without notice.
-"""The error model: what Atlas (or the network) said no to, as one exception family, and how to say it to a person.
+"""The error model: what Atlas (or the network) said no to, as one exception family (how to say it to a person is
+_explain's).
 
 AtlasApiError is what the client raises; TaskError is what any service raises when the task cannot succeed. The module
 base turns either into the task's one failure. Nothing here knows Ansible; nothing here ever shows a key or a URL query.
@@ -17,8 +18,6 @@ import re
 import socket
 import time
 import typing as t
-
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._roles import any_of, requirement
 
 try:
     from requests.exceptions import ChunkedEncodingError, ConnectTimeout, ContentDecodingError, ReadTimeout, RequestException, SSLError
@@ -34,13 +33,6 @@ DETAIL_LIMIT = 200
 
 # A '?' followed by something with '=' in it: the query string of a URL, which may carry a signature.
 QUERY_STRING = re.compile(r'\?(?=[^\s\'"<>]*=)[^\s\'"<>]*')
-
-# errorCodes that mean "the caller's address is not on the key's API access list" (old and new names).
-ACCESS_LIST_CODES = frozenset((
-    'IP_ADDRESS_NOT_ON_ACCESS_LIST', 'ORG_REQUIRES_ACCESS_LIST', 'RESOURCE_REQUIRES_ACCESS_LIST',
-    'IP_ADDRESS_NOT_ON_WHITELIST', 'ORG_REQUIRES_WHITELIST', 'RESOURCE_REQUIRES_WHITELIST',
-))
-ROLE_CODES = frozenset(('USER_UNAUTHORIZED', 'NOT_IN_GROUP', 'USER_CANNOT_ACCESS_GROUP', 'TENANT_SNAPSHOT_ACCESS_DENIED'))
 
 # "This thing does not exist", per resource. A 404 with any other code (RESOURCE_NOT_FOUND: an unknown path or
 # version, or no code at all) is about the route, not the resource, and is never read as "already gone".
@@ -293,60 +285,6 @@ def error_from_exception(exc: BaseException, method: str, path: str, timeout: fl
 def is_missing(err: AtlasApiError, resource: str) -> bool:
     """True when Atlas said this resource (snapshot, job, cluster, project) does not exist."""
     return err.status in (400, 404) and err.error_code in MISSING_CODES[resource]
-
-
-# What explain_error's rows read: detail without its final full stop (it goes mid-sentence); what and roles, the refused
-# call in words ('listing restore jobs') and the roles it needs (_roles), or '' when _roles does not know the call.
-_Facts = t.NamedTuple('_Facts', [('status', t.Optional[int]), ('code', str), ('who', str), ('hint', str), ('detail', str),
-                                 ('group_id', t.Optional[str]), ('cluster_name', t.Optional[str]), ('what', str), ('roles', str)])
-
-
-# (condition, message): the first row whose condition holds explains the error; the last always does.
-EXPLANATIONS: tuple[tuple[t.Callable[[_Facts], bool], str], ...] = (
-    (lambda f: f.status == 401 and f.code in ROLE_CODES and bool(f.roles), '{who} does not have a project role that allows this: {what} needs {roles}'),
-    (lambda f: f.status == 401 and f.code in ROLE_CODES, '{who} does not have a project role that allows this. Check its project roles'),
-    (lambda f: f.code == 'OAUTH_INVALID_CLIENT', "Atlas rejected the service account's client id or secret (HTTP {status}): {detail}. {hint}"),
-    (lambda f: f.code == 'OAUTH_ACCESS_DENIED',
-     'Atlas refused a new access token for the service account (HTTP {status}): {detail}. A service account may hold at most 100 active tokens, '
-     'each valid for an hour unless revoked: wait, or revoke tokens other tools keep. This collection fetches one token per job and caches it (token_cache)'),
-    (lambda f: f.code.startswith('OAUTH_'), 'the token endpoint refused the request (HTTP {status}): {detail}. {hint}'),
-    (lambda f: f.status == 401, 'Atlas rejected {who} (HTTP 401). {hint}'),
-    (lambda f: f.status == 403 and f.code in ACCESS_LIST_CODES,
-     "{who} is not allowed from this host: it is not on the API access list. Add this host's public IP address to the access list of {who}"),
-    (lambda f: f.status == 403 and bool(f.roles), 'Atlas refused the request (HTTP 403): {detail}. {What} needs {roles}: check the roles of {who}'),
-    (lambda f: f.status == 403, 'Atlas refused the request (HTTP 403): {detail}. Check the roles of {who}'),
-    (lambda f: f.status == 404 and f.code == 'GROUP_NOT_FOUND', 'project {group_id} does not exist or {who} cannot see it. Check group_id'),
-    (lambda f: f.status == 404 and f.code == 'CLUSTER_NOT_FOUND', 'no cluster named {cluster_name} exists in project {group_id}. Check cluster_name'),
-    (lambda f: f.status == 406 or f.code in ('INVALID_VERSION_DATE', 'VERSION_GONE'),
-     'Atlas did not accept the API version requested (HTTP {status}): {detail}. Try api_version v2, or check that api_base_url points at the Atlas '
-     'Administration API'),
-    (lambda f: f.status == 429, 'Atlas kept rate-limiting the requests and the retries ran out: {detail}. Run again later or raise retries'),
-    (lambda f: f.code == 'TLS_ERROR', '{detail}'),
-    (lambda f: f.status is None and f.code == 'REQUEST_ERROR', '{detail}. Check api_base_url, ca_path and the proxy settings'),
-    (lambda f: f.status is None, 'could not reach Atlas: {detail}. Check api_base_url, the network and proxy settings, and TLS options'),
-    (lambda f: bool(f.detail), '{detail} (HTTP {status})'),
-    (lambda f: True, 'HTTP {status}'),
-)
-
-
-def explain_error(action: str, err: AtlasApiError, group_id: str | None = None, cluster_name: str | None = None) -> str:
-    """Turn an Atlas error into one sentence a person can act on: 'Failed to <action>: <why> (<errorCode>)'; a refusal
-    for want of a role (401 USER_UNAUTHORIZED and the like, a 403 not about the access list) names the role the call needs."""
-    needs = requirement(err.method, err.path)
-    facts = _Facts(
-        status=err.status, code=err.error_code or '', who=err.who or 'the API key',
-        hint=err.hint or 'Check api_public_key and api_private_key (or MONGODB_ATLAS_PUBLIC_KEY and MONGODB_ATLAS_PRIVATE_KEY)',
-        detail=err.detail.rstrip('.'), group_id=group_id, cluster_name=cluster_name,
-        what=needs.what if needs else '', roles=any_of(needs.roles) if needs else '')
-    template = next(message for condition, message in EXPLANATIONS if condition(facts))
-    why = template.format(What=facts.what[:1].upper() + facts.what[1:], **facts._asdict())
-    suffix = f' ({facts.code})' if facts.code else ''
-    return f'Failed to {action}: {why}{suffix}.'
-
-
-def task_error(action: str, err: AtlasApiError, group_id: str | None = None, cluster_name: str | None = None) -> TaskError:
-    """The TaskError for an Atlas error: the explained message, with its status and errorCode as result fields."""
-    return TaskError(explain_error(action, err, group_id, cluster_name), status=err.status, error_code=err.error_code)
 
 
 def is_sunset(err: AtlasApiError) -> bool:

@@ -22,7 +22,8 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._auth import 
     SECRET_OPTIONS, DigestAuth, ServiceAccountAuth, TokenAuth, TokenCache, choose_credentials,
 )
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, AtlasClient
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, scrub, task_error
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, scrub
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._explain import task_error
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._waiter import Deadline
 
 DEFAULT_BASE_URL = 'https://cloud.mongodb.com'

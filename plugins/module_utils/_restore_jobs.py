@@ -13,7 +13,8 @@ import typing as t
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import FLEX, TENANT, ClusterInfo, Endpoints
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, is_missing
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._explain import atlas_call
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._jobs import (
     API_DELIVERY, CANCELLED, DOWNLOAD, EXPIRED, FINISHED, POINT_IN_TIME, delivery_of, finished_time, is_running, job_status, job_view,
     links_whole, newest_jobs, same_target, target_of,
@@ -140,21 +141,15 @@ class RestoreJobs:
         self.deadline = deadline
         self.warn = warn
 
+    @atlas_call('list the restore jobs of cluster {cluster}')
     def list_jobs(self) -> list[dict[str, t.Any]]:
         """Every job of the source cluster, newest first."""
-        try:
-            return newest_jobs(self.client.list_all(t.cast(str, self.where.jobs), resource=self.where.resource))
-        except AtlasApiError as err:
-            raise self.where.failure(f'list the restore jobs of cluster {self.where.cluster_name}', err) from None
+        return newest_jobs(self.client.list_all(t.cast(str, self.where.jobs), resource=self.where.resource))
 
+    @atlas_call('read restore job {job_id} of cluster {cluster}', missing='job')
     def read(self, job_id: str) -> dict[str, t.Any] | None:
         """One job (with its id), or None when Atlas says there is no such job."""
-        try:
-            job = self.client.get(self.where.job(job_id), resource=self.where.resource) or {}
-        except AtlasApiError as err:
-            if is_missing(err, 'job'):
-                return None
-            raise self.where.failure(f'read restore job {job_id} of cluster {self.where.cluster_name}', err) from None
+        job = self.client.get(self.where.job(job_id), resource=self.where.resource) or {}
         return dict(job, id=job.get('id') or job_id)
 
     def start(self, request: RestoreRequest, known_ids: set[str], replaces: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
@@ -239,10 +234,8 @@ class RestoreJobs:
             raise TaskError(f'Restore job {job["id"]} of cluster {self.where.cluster_name} is an {delivery_of(job).replace("_", "-")} restore, '
                             'which Atlas cannot cancel (only download jobs can be cancelled). Nothing was changed.', job_id=job['id'])
 
+    @atlas_call('cancel restore job {job[id]} of cluster {cluster}')
     def cancel(self, job: dict[str, t.Any]) -> None:
         """DELETE a download job."""
         self.check_cancellable(job)
-        try:
-            self.client.delete(self.where.job(job['id']), resource=self.where.resource)
-        except AtlasApiError as err:
-            raise self.where.failure(f'cancel restore job {job["id"]} of cluster {self.where.cluster_name}', err) from None
+        self.client.delete(self.where.job(job['id']), resource=self.where.resource)

@@ -12,7 +12,8 @@ import typing as t
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import FLEX, NO_BACKUP, TENANT, Endpoints
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, is_missing
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._explain import atlas_call
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import (
     COMPLETED, IN_PROGRESS, QUEUED, UNFINISHED, created_time, expires_time, newest_first, status_of,
 )
@@ -192,17 +193,11 @@ class SnapshotOps:
                             f'Atlas kept answering that another on-demand snapshot is queued or in progress ({err.error_code}).',
                             error_code=err.error_code)
 
+    @atlas_call('change the retention of snapshot {snapshot_id}')
     def set_retention(self, snapshot_id: str, days: int) -> dict[str, t.Any]:
         """PATCH the expiry; Atlas changes retention through the replica-set path for every cluster type."""
-        try:
-            return self.client.patch(self.where.retention(snapshot_id), {'retentionUnit': 'DAYS', 'retentionValue': days}) or {}
-        except AtlasApiError as err:
-            raise self.where.failure(f'change the retention of snapshot {snapshot_id}', err) from None
+        return self.client.patch(self.where.retention(snapshot_id), {'retentionUnit': 'DAYS', 'retentionValue': days}) or {}
 
+    @atlas_call('delete snapshot {snapshot_id}', missing='snapshot')  # already gone: the goal is met, as a read would say
     def delete(self, snapshot_id: str) -> None:
-        try:
-            self.client.delete(self.where.snapshot(snapshot_id))
-        except AtlasApiError as err:
-            if is_missing(err, 'snapshot'):
-                return  # already gone: the goal is met, exactly as a read would have said
-            raise self.where.failure(f'delete snapshot {snapshot_id}', err) from None
+        self.client.delete(self.where.snapshot(snapshot_id))

@@ -12,15 +12,14 @@ import typing as t
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import Endpoints
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, is_missing
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._explain import atlas_call
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import created_time, newest_first, status_of, untimed_and_unfinished
 
 
+@atlas_call('list the snapshots of cluster {cluster}')
 def list_snapshots(client: AtlasClient, where: Endpoints) -> list[dict[str, t.Any]]:
     """Every snapshot of the cluster (all pages), newest first by creation time (never trusting the API's order)."""
-    try:
-        return newest_first(client.list_all(where.snapshots, resource=where.resource))
-    except AtlasApiError as err:
-        raise where.failure(f'list the snapshots of cluster {where.cluster_name}', err) from None
+    return newest_first(client.list_all(where.snapshots, resource=where.resource))
 
 
 def read_snapshot(client: AtlasClient, where: Endpoints, snapshot_id: str) -> dict[str, t.Any] | None:
@@ -33,12 +32,10 @@ def read_snapshot(client: AtlasClient, where: Endpoints, snapshot_id: str) -> di
         raise
 
 
+@atlas_call('read snapshot {snapshot_id} of cluster {cluster}', missing='snapshot')
 def get_snapshot(client: AtlasClient, where: Endpoints, snapshot_id: str) -> dict[str, t.Any] | None:
     """One snapshot, or None when Atlas says it does not exist; other errors fail the task."""
-    try:
-        return read_snapshot(client, where, snapshot_id)
-    except AtlasApiError as err:
-        raise where.failure(f'read snapshot {snapshot_id} of cluster {where.cluster_name}', err) from None
+    return client.get(where.snapshot(snapshot_id), resource=where.resource)
 
 
 def snapshot_type(snapshot: dict[str, t.Any]) -> str:

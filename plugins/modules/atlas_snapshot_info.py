@@ -274,7 +274,8 @@ import typing as t
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import (
     NO_BACKUP, ClusterInfo, Endpoints, backup_cluster, list_clusters, serving,
 )
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, is_missing, task_error
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, is_missing
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._explain import task_error
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._module import AtlasModule
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import newest_first, normalized, snake_result
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshots import filter_snapshots, get_snapshot, list_snapshots, young_enough

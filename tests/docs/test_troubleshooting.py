@@ -59,10 +59,10 @@ PROVOKED = {
 
 
 def load_errors_module(collections_path: str):
-    """_errors from the installed collection (the one the provoked tasks run), with the module_utils it imports (_roles)."""
+    """_explain from the installed collection (the one the provoked tasks run), with the module_utils it imports."""
     if collections_path not in sys.path:
         sys.path.insert(0, collections_path)
-    return importlib.import_module('ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors')
+    return importlib.import_module('ansible_collections.mongodb_atlas.backup.plugins.module_utils._explain')
 
 
 def explained(collections_path: str) -> dict[str, str]:

@@ -47,11 +47,11 @@ def test_module_utils_raise_and_only_main_ends_the_task():
     assert offenders == []
 
 
-# Lower layers never import higher ones: modules -> module base -> services -> cluster model -> client, errors -> roles.
+# Lower layers never import higher ones: modules -> module base -> services -> cluster model -> client, explain -> errors, roles.
 LAYERS = {
     '_roles': -1,
     '_errors': 0, '_time': 0,
-    '_token': 1, '_token_cache': 1, '_client': 1, '_records': 1,
+    '_token': 1, '_token_cache': 1, '_client': 1, '_records': 1, '_explain': 1,
     '_disk': 1, '_auth': 2, '_transfer': 2, '_cluster': 2, '_waiter': 2, '_jobs': 2,
     '_writes': 3, '_snapshots': 3, '_archive': 3, '_schedule_policy': 3, '_schedule': 4,
     '_download_jobs': 4, '_restore_jobs': 4, '_archive_set': 4, '_snapshot_ops': 4,

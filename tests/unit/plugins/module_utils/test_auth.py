@@ -22,7 +22,8 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._auth import 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._token import basic_credentials
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._token_cache import RENEW_MARGIN
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, explain_error
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._explain import explain_error
 
 BASE = 'https://atlas.test'
 CLIENT_ID = 'mdb_sa_id_5f1a2b3c4d5e6f7a8b9c0a01'

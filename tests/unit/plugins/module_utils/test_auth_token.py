@@ -12,7 +12,8 @@ import responses
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._auth import ServiceAccountAuth
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, explain_error
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._explain import explain_error
 
 BASE = 'https://atlas.test'
 CLIENT_ID = 'mdb_sa_id_5f1a2b3c4d5e6f7a8b9c0a01'

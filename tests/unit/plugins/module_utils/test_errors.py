@@ -9,8 +9,9 @@ import pytest
 import requests
 import responses
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasAmbiguousWriteError, AtlasApiError, explain_error, parse_retry_after
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import EXPLANATIONS
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasAmbiguousWriteError, AtlasApiError, parse_retry_after
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._explain import explain_error
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._explain import EXPLANATIONS
 from ansible_collections.mongodb_atlas.backup.tests.unit.plugins.module_utils.atlas_http import BASE, GROUP, SECRET, SNAPSHOTS, V2, DigestServer, client
 
 

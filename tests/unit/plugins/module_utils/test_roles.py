@@ -15,7 +15,8 @@ import pytest
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils import _roles
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import (
     FLEX, REPLICA_SET, SHARDED, TENANT, Endpoints, cluster_path, clusters_path, flex_clusters_path)
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, explain_error
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._explain import explain_error
 
 COPY = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'roles_requirements.json')
 GROUP = '5f1a2b3c4d5e6f7a8b9c0d1e'
