@@ -76,8 +76,6 @@ def task_error(action: str, err: AtlasApiError, group_id: str | None = None, clu
     return TaskError(explain_error(action, err, group_id, cluster_name), status=err.status, error_code=err.error_code)
 
 
-
-
 F = t.TypeVar('F', bound=t.Callable[..., t.Any])
 
 
