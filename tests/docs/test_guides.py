@@ -185,7 +185,7 @@ def test_nightly_fleet(runner, sim, tmp_path):
         return result, log
 
     dedicated = "['App00', 'App01', 'Shard02']"
-    checked, _ = run(True, 'check')
+    checked = run(True, 'check')[0]
     assert sorted(message for message in fleet_messages(checked.stdout)) == [f'{group}: would take {dedicated}' for group in FLEET]
     assert writes(sim) == []
     first, log = run(False, 'first')
@@ -201,7 +201,7 @@ def test_nightly_fleet(runner, sim, tmp_path):
     assert sorted(fleet_messages(again.stdout)) == [f'{group}: took []' for group in FLEET]
     assert not re.search(r'changed=[1-9]', again.stdout) and [entry for entry in log if entry['method'] != 'GET'] == [log[0]]
     assert len(writes(sim)) == 9
-    checked_again, _ = run(True, 'check-again')
+    checked_again = run(True, 'check-again')[0]
     assert sorted(fleet_messages(checked_again.stdout)) == [f'{group}: would take []' for group in FLEET]
     assert len(writes(sim)) == 9
 

@@ -96,11 +96,11 @@ def test_a_project_key_or_service_account_cannot_call_another_project(sim):
     fleet(sim, projects=2, clusters=1)
     p1 = session_for('fleet-01-public', 'fleet-01-private')
     assert p1.get(f'{sim.url}/api/atlas/v2/groups/{P1}/clusters', headers={'Accept': CLUSTER}, timeout=10).status_code == 200
+    home_token = token(sim, 'mdb_sa_id_5f1a2b3c4d5e6f7a8b9c0a01', 'mdb_sa_sk_owner-secret-0001')
     for response in (p1.get(f'{sim.url}/api/atlas/v2/groups/{P2}/clusters', headers={'Accept': CLUSTER}, timeout=10),
                      p1.get(sim.v2('/clusters/Cluster0/backup/snapshots'), headers={'Accept': BACKUP}, timeout=10),
                      bearer(sim, P2, '/clusters/App00/backup/snapshots', token(sim, 'mdb_sa_id_' + P1, 'mdb_sa_sk_fleet-01-secret')),
-                     bearer(sim, P1, '/clusters/App00/backup/snapshots', token(sim, 'mdb_sa_id_5f1a2b3c4d5e6f7a8b9c0a01',
-                                                                              'mdb_sa_sk_owner-secret-0001'))):
+                     bearer(sim, P1, '/clusters/App00/backup/snapshots', home_token)):
         assert response.status_code == 401, response.text
         assert response.json() == {'error': 401, 'errorCode': 'USER_CANNOT_ACCESS_GROUP', 'detail': 'User cannot access this group.',
                                    'parameters': [], 'reason': 'Unauthorized'}
@@ -127,7 +127,7 @@ def test_the_org_service_account_calls_every_project_with_one_token(sim):
 def test_rate_limits_are_per_project(sim):
     fleet(sim, projects=2, clusters=1, rate_limit={'cloud_backups': {'capacity': 2, 'refill': 1, 'period': 60}})
     org = token(sim, ORG_ID, ORG_SECRET)
-    statuses = [bearer(sim, P1, '/clusters/App00/backup/snapshots', org).status_code for _ in range(3)]
+    statuses = [bearer(sim, P1, '/clusters/App00/backup/snapshots', org).status_code for _attempt in range(3)]
     assert statuses == [200, 200, 429]
     limited = bearer(sim, P1, '/clusters/App00/backup/snapshots', org)
     assert limited.json()['errorCode'] == 'RATE_LIMITED_TOKEN_BUCKET' and int(limited.headers['Retry-After']) >= 1
