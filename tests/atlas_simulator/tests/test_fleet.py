@@ -124,6 +124,18 @@ def test_the_org_service_account_calls_every_project_with_one_token(sim):
     assert [entry['client_id'] for entry in sim.log() if entry['path'].endswith('/clusters')] == [ORG_ID] * 4
 
 
+def test_an_org_api_key_seeded_with_organization_owner_calls_every_project(sim):
+    fleet(sim, projects=2, clusters=1, api_keys=[{'public': 'org-public', 'private': 'org-private', 'roles': ['Organization Owner']},
+                                                 {'public': 'home-public', 'private': 'home-private'}])
+    org = session_for('org-public', 'org-private')
+    for group in (GROUP_ID, P1, P2):
+        assert org.get(f'{sim.url}/api/atlas/v2/groups/{group}/clusters', headers={'Accept': CLUSTER}, timeout=10).status_code == 200
+    home = session_for('home-public', 'home-private')  # a seeded key without that role belongs to the home project only
+    assert home.get(sim.v2('/clusters'), headers={'Accept': CLUSTER}, timeout=10).status_code == 200
+    assert home.get(f'{sim.url}/api/atlas/v2/groups/{P1}/clusters', headers={'Accept': CLUSTER}, timeout=10).json()['errorCode'] == \
+        'USER_CANNOT_ACCESS_GROUP'
+
+
 def test_rate_limits_are_per_project(sim):
     fleet(sim, projects=2, clusters=1, rate_limit={'cloud_backups': {'capacity': 2, 'refill': 1, 'period': 60}})
     org = token(sim, ORG_ID, ORG_SECRET)
