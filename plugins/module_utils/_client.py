@@ -27,7 +27,8 @@ except ImportError:
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import (
-    AtlasAmbiguousWriteError, AtlasApiError, error_from_document, error_from_exception, error_from_response, strip_query, text_detail,
+    ROLE_CODES, AtlasAmbiguousWriteError, AtlasApiError, error_from_document, error_from_exception, error_from_response, strip_query,
+    text_detail,
 )
 
 COLLECTION_VERSION = '0.3.0'
@@ -209,7 +210,9 @@ class AtlasClient:
                     return doc
                 error = failure
                 if self.auth is not None:
-                    if error.status == 401 and self.auth.renew():  # a refused cached token: one new token, one more try
+                    # a refused cached token: one new token, one more try. Not for a role or project refusal (USER_CANNOT_ACCESS_GROUP,
+                    # USER_UNAUTHORIZED, ...): Atlas knew the token, and a new one would only cost a token request.
+                    if error.status == 401 and error.error_code not in ROLE_CODES and self.auth.renew():
                         continue
                     error.who, error.hint = self.auth.who, self.auth.hint
                 # A 4xx (429 included) is a refusal before any work; a 5xx may come after it, an unreadable 2xx surely does.

@@ -61,8 +61,9 @@ DEFAULTS: dict[str, t.Any] = {
     # e.g. {"scheduledPolicyItems": [{"frequencyType": "daily", "frequencyInterval": 1, "retentionUnit": "days", "retentionValue": 7}]}.
     'compliance_policy': None,
 }
-SEED_KEYS = ('api_keys', 'service_accounts', 'clusters', 'project_id', 'flex_restore_jobs')
+SEED_KEYS = ('api_keys', 'service_accounts', 'clusters', 'project_id', 'flex_restore_jobs', 'fleet')
 MAX_SEEDED_JOBS = 100000
+FLEET_LIMITS = {'projects': 100, 'clusters_per_project': 50}  # the `fleet` seed key (fleet.py): N projects of M clusters each
 
 
 class ConfigError(ValueError):
@@ -103,6 +104,16 @@ def _rate_limit(value: t.Any) -> None:
             raise ConfigError(f'rate_limit.{key} is not a known endpoint set or setting; known: {sorted(RATE_LIMIT_SETS) + sorted(BUCKET_FIELDS)}')
 
 
+def _fleet(value: t.Any) -> None:
+    """fleet: {"projects": 1-100, "clusters_per_project": 1-50}."""
+    if not isinstance(value, dict) or set(value) != set(FLEET_LIMITS):
+        raise ConfigError(f'fleet must be {{"projects": N, "clusters_per_project": M}}, got {value!r}')
+    for key, most in FLEET_LIMITS.items():
+        item = value[key]
+        if isinstance(item, bool) or not isinstance(item, int) or not 1 <= item <= most:
+            raise ConfigError(f'fleet.{key} must be an integer from 1 to {most}, got {item!r}')
+
+
 def tenant_gone(config: dict[str, t.Any]) -> bool:
     """True in the 2026 world: M2/M5 clusters are Flex clusters and the tenant backup endpoints are removed."""
     return config.get('world', DEFAULTS['world']) != '2025'
@@ -121,6 +132,8 @@ def validate(partial: t.Any, allow_seed: bool = False) -> dict[str, t.Any]:
                 _number(key, value, 0, integer=True)
                 if value > MAX_SEEDED_JOBS:
                     raise ConfigError(f'flex_restore_jobs must be at most {MAX_SEEDED_JOBS}, got {value!r}')
+            elif key == 'fleet':
+                _fleet(value)
             elif not isinstance(value, list) or not value:
                 raise ConfigError(f'{key} must be a non-empty list')
             continue  # the entries are checked when the seed is built (seed.py)

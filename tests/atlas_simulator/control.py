@@ -75,31 +75,33 @@ class _Ctx(t.NamedTuple):
     world: World
 
 
-def _cluster_state(sim: Simulator, cluster: Cluster, now: datetime.datetime, base: str) -> dict[str, t.Any]:
+def _cluster_state(sim: Simulator, world: World, cluster: Cluster, now: datetime.datetime, base: str) -> dict[str, t.Any]:
     kind = cluster.effective_kind(tenant_gone(sim.config))
     if kind in (TENANT, FLEX):
         snaps = [render.shared_tier_snapshot(snap, '', now, base) for snap in cluster.snapshots]
     else:
-        snaps = [render.cloud_snapshot(snap, cluster, now, base, sim.world.group_id) for snap in cluster.snapshots]
-    doc = {'kind': kind, 'tier': cluster.tier, 'snapshots': snaps, 'pit_enabled': cluster.pit_enabled, 'restore': _restore_record(sim.world, cluster, now)}
+        snaps = [render.cloud_snapshot(snap, cluster, now, base, world.group_id) for snap in cluster.snapshots]
+    doc = {'kind': kind, 'tier': cluster.tier, 'snapshots': snaps, 'pit_enabled': cluster.pit_enabled, 'restore': _restore_record(world, cluster, now)}
     if kind != cluster.kind:  # an M2/M5 cluster of the 2026 world: the Flex cluster it was migrated to, under its old name
         doc.update(tier='FLEX', migrated_from=cluster.tier)
     if cluster.pit_enabled:
         doc['restore_window_days'] = cluster.restore_window_days
     if kind not in (TENANT, FLEX, FREE):  # the stored schedule in API shape (created with the default items on first read)
-        schedule = sim.world.schedules.get(cluster.name) or routes_schedule.schedule_of(_Ctx(sim.world), cluster)
+        schedule = world.schedules.get(cluster.name) or routes_schedule.schedule_of(_Ctx(world), cluster)
         doc['schedule'] = copy.deepcopy(schedule)
     return doc
 
 
-def state(sim: Simulator) -> dict[str, t.Any]:
+def state(sim: Simulator, group_id: str | None = None) -> dict[str, t.Any]:
     """Every cluster (kind, snapshots in API shapes, the latest restore into it), every tenant/flex job, every dedicated restore job,
-    and each service account's active tokens."""
+    and each service account's active tokens: of the home project, or of the project `group_id` (?group_id= on GET state)."""
     now = sim.clock.now()
     base = 'http://simulator'
-    world = sim.world
+    world = sim.world if group_id is None else sim.worlds.get(group_id)
+    if world is None:
+        raise ControlError(f'no project {group_id}; the projects are {sorted(sim.worlds)}')
     with world.lock:
-        clusters = {cluster.name: _cluster_state(sim, cluster, now, base) for cluster in world.clusters.values()}
+        clusters = {cluster.name: _cluster_state(sim, world, cluster, now, base) for cluster in world.clusters.values()}
         jobs = [render.download_job(job, now, base, '', world.group_id, sim.snapshot_url) for job in world.jobs]
         restores = [dict(render.restore_job(job, now, base, world.group_id, sim.restore_url), sourceClusterName=job.cluster)
                     for job in world.restore_jobs]
@@ -108,6 +110,22 @@ def state(sim: Simulator) -> dict[str, t.Any]:
     accounts = {client_id: {'active_tokens': sim.oauth.active_tokens(client_id)} for client_id in list(sim.service_accounts)}
     return {'now': iso(now), 'group_id': world.group_id, 'clusters': clusters, 'download_jobs': jobs, 'restore_jobs': restores,
             'service_accounts': accounts, 'compliance_policy': sim.config.get('compliance_policy')}
+
+
+def projects(sim: Simulator) -> dict[str, t.Any]:
+    """Every project (the home project first, then the fleet's): its id, its clusters and their kinds, and which API keys
+    and service accounts may call it (ids only, never a secret; an org-wide one is listed under every project)."""
+    now_kind = tenant_gone(sim.config)
+    listing = []
+    for group_id, world in sim.worlds.items():
+        with world.lock:
+            clusters = {cluster.name: cluster.effective_kind(now_kind) for cluster in world.clusters.values()}
+
+        def allowed(grants: dict[str, dict[str, t.Any]], gid: str = group_id) -> list[str]:
+            return [name for name, grant in grants.items() if grant.get('groups') is None or gid in grant['groups']]
+        listing.append({'group_id': group_id, 'clusters': clusters, 'api_keys': allowed(sim.keys),
+                        'service_accounts': allowed(sim.service_accounts)})
+    return {'projects': listing}
 
 
 def handle(sim: Simulator, method: str, path: str, query_string: str, raw_body: bytes) -> tuple[int, t.Any]:
@@ -143,7 +161,9 @@ def handle(sim: Simulator, method: str, path: str, query_string: str, raw_body: 
                 sim.update_config(body)
             return 200, sim.config
         if (method, what) == ('GET', 'state'):
-            return 200, state(sim)
+            return 200, state(sim, query.get('group_id', [None])[0])
+        if (method, what) == ('GET', 'projects'):
+            return 200, projects(sim)
     except (ControlError, ConfigError, FaultError) as exc:
         return 400, {'error': str(exc)}
     return 404, {'error': f'no control endpoint {method} /__sim__/{what}; see tests/atlas_simulator/README.md'}

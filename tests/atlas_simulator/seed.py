@@ -44,7 +44,7 @@ DEFAULT_CLUSTERS: list[dict[str, t.Any]] = [
 ]
 KINDS = (REPLICA_SET, SHARDED, FREE, TENANT, FLEX)
 ROLES = ('Project Owner', 'Project Read Only', 'Project Backup Manager', 'Project Backup Creator', 'Project Backup Export Operator',
-         'Project Backup Recovery Operator')
+         'Project Backup Recovery Operator', 'Organization Owner')
 CLUSTER_FIELDS: dict[str, type] = {'name': str, 'kind': str, 'tier': str, 'snapshots': int, 'shards': int, 'in_progress': bool, 'pit': bool,
                                    'restore_window_days': int}
 KEY_FIELDS: dict[str, type] = {'public': str, 'private': str, 'roles': list, 'access_list': list}
@@ -133,17 +133,25 @@ def _grant(what: str, spec: dict[str, t.Any]) -> dict[str, t.Any]:
     return {'roles': list(spec.get('roles', [OWNER])), 'access_list': list(spec.get('access_list', []))}
 
 
-def build_keys(specs: list[dict[str, t.Any]] | None = None) -> dict[str, dict[str, t.Any]]:
-    """Public key -> {private, roles, access_list}; a spec that cannot work raises ConfigError."""
+def _groups(spec: dict[str, t.Any], home: str | None) -> frozenset[str] | None:
+    """The projects a key or service account may call: None (every project of the organization) for an Organization Owner,
+    else the one project it belongs to (the home project, unless a fleet project's)."""
+    if 'Organization Owner' in spec.get('roles', []):
+        return None
+    return frozenset((home,)) if home else frozenset()
+
+
+def build_keys(specs: list[dict[str, t.Any]] | None = None, home: str | None = None) -> dict[str, dict[str, t.Any]]:
+    """Public key -> {private, roles, access_list, groups}; a spec that cannot work raises ConfigError."""
     keys = {}
     for spec in specs or DEFAULT_KEYS:
         _check_fields('api_keys', spec, KEY_FIELDS, ('public', 'private'))
-        keys[spec['public']] = dict(_grant('api_keys', spec), private=spec['private'])
+        keys[spec['public']] = dict(_grant('api_keys', spec), private=spec['private'], groups=_groups(spec, home))
     return keys
 
 
-def build_service_accounts(specs: list[dict[str, t.Any]] | None = None) -> dict[str, dict[str, t.Any]]:
-    """Client id -> {secret, roles, access_list}: a service account is checked like an API key once it holds a token."""
+def build_service_accounts(specs: list[dict[str, t.Any]] | None = None, home: str | None = None) -> dict[str, dict[str, t.Any]]:
+    """Client id -> {secret, roles, access_list, groups}: a service account is checked like an API key once it holds a token."""
     accounts = {}
     for spec in specs or DEFAULT_SERVICE_ACCOUNTS:
         _check_fields('service_accounts', spec, SERVICE_ACCOUNT_FIELDS, ('client_id', 'client_secret'))
@@ -151,7 +159,7 @@ def build_service_accounts(specs: list[dict[str, t.Any]] | None = None) -> dict[
             raise ConfigError(f'service_accounts: client_id must be mdb_sa_id_ followed by 24 hexadecimal characters, got {spec["client_id"]!r}')
         if not spec['client_secret'].startswith(SECRET_PREFIX) or len(spec['client_secret']) == len(SECRET_PREFIX):
             raise ConfigError(f'service_accounts: the client_secret of {spec["client_id"]} must start with {SECRET_PREFIX} and go on')
-        accounts[spec['client_id']] = dict(_grant('service_accounts', spec), secret=spec['client_secret'])
+        accounts[spec['client_id']] = dict(_grant('service_accounts', spec), secret=spec['client_secret'], groups=_groups(spec, home))
     return accounts
 
 

@@ -18,7 +18,7 @@ import typing as t
 import urllib.parse
 
 from atlas_simulator import control, oauth, routes
-from atlas_simulator.auth import Unauthorized, check_access_list, check_permission, scheme_of
+from atlas_simulator.auth import Unauthorized, check_access_list, check_group_access, check_permission, scheme_of
 from atlas_simulator.config import tenant_gone
 from atlas_simulator.downloads import Archive, parse_object_path, s3_error
 from atlas_simulator.errors import ApiError
@@ -168,7 +168,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 raise self.sunset_error(sim.config['tenant_sunset'])  # a removed route: before its version, permission or bucket
             version = self.resource_version(api_version, route)
             self.check_content_type(raw_body, route)
-            routes.check_path_params(params, lambda group: group == sim.world.group_id)
+            routes.check_path_params(params, lambda group: group in sim.worlds)
+            check_group_access(key, params['group'])
             check_permission(key, route.permission)
             headers = sim.buckets.take(params['group'], route.endpoint_set, parsed.path) if api_version == 'v2' else {}
             status, doc = self.run_handler(route, params, version, parsed, raw_body)
@@ -266,8 +267,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             except ValueError:
                 raise ApiError(400, 'INVALID_JSON', 'The request body is not valid JSON.') from None
         base = f'{self.server.scheme}://{self.headers.get("Host") or self.server.address}'
-        with sim.world.lock:
-            ctx = Context(sim.world, sim.clock.now(), base, version, urllib.parse.parse_qs(parsed.query), parsed.path, body, sim.snapshot_url,
+        world = sim.worlds[params['group']]  # the project of the path (each has its own clusters, jobs and lock)
+        with world.lock:
+            ctx = Context(world, sim.clock.now(), base, version, urllib.parse.parse_qs(parsed.query), parsed.path, body, sim.snapshot_url,
                           sim.restore_url)
             return routes.call(route, ctx, params)
 

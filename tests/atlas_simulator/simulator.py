@@ -9,13 +9,13 @@ from __future__ import annotations
 import threading
 import typing as t
 
-from atlas_simulator import config as config_mod, seed
+from atlas_simulator import config as config_mod, fleet, seed
 from atlas_simulator.auth import DigestAuthenticator
 from atlas_simulator.downloads import Archives, Signer, restore_object_path
 from atlas_simulator.faults import Faults
 from atlas_simulator.oauth import OAuthServer
 from atlas_simulator.ratelimit import TokenBuckets
-from atlas_simulator.state import Clock, DownloadJob, RestoreJob, World
+from atlas_simulator.state import Clock, DownloadJob, Ids, RestoreJob, World
 
 
 class Simulator:
@@ -31,7 +31,8 @@ class Simulator:
         self.log_lock = threading.Lock()
         self.download_base = ''
         self.config: dict[str, t.Any] = {}
-        self.world: World
+        self.world: World  # the home project (GROUP_ID unless project_id is seeded)
+        self.worlds: dict[str, World] = {}  # every project by id: the home project, then the fleet's (seed key `fleet`)
         self.keys: dict[str, dict[str, t.Any]] = {}
         self.service_accounts: dict[str, dict[str, t.Any]] = {}
         self.auth = DigestAuthenticator(self.keys, lambda: self.config['nonce_lifetime'], self.seconds)
@@ -55,11 +56,21 @@ class Simulator:
         merged = config_mod.merge(config_mod.merge(config_mod.DEFAULTS, settings),
                                   {k: v for k, v in partial.items() if k not in config_mod.SEED_KEYS})
         clock = Clock()
-        keys = seed.build_keys(seed_spec.get('api_keys'))
-        accounts = seed.build_service_accounts(seed_spec.get('service_accounts'))
+        home = seed_spec.get('project_id', seed.GROUP_ID)
+        keys = seed.build_keys(seed_spec.get('api_keys'), home)
+        accounts = seed.build_service_accounts(seed_spec.get('service_accounts'), home)
         clusters = seed.build_clusters(clock.now(), seed_spec.get('clusters'))
-        world = World(seed_spec.get('project_id', seed.GROUP_ID), clusters, merged)
+        ids = Ids()
+        world = World(home, clusters, merged, ids)
         world.jobs.extend(seed.build_flex_restore_jobs(clock.now(), clusters, seed_spec.get('flex_restore_jobs', 0)))
+        worlds = {home: world}
+        projects = fleet.build(clock.now(), seed_spec.get('fleet'))
+        for project in projects:
+            worlds[project.group_id] = World(project.group_id, project.clusters, merged, ids)
+            keys.update(seed.build_keys([project.key], project.group_id))
+            accounts.update(seed.build_service_accounts([project.service_account], project.group_id))
+        if projects:
+            accounts.update(seed.build_service_accounts([fleet.ORG_SERVICE_ACCOUNT]))
         self.clock = clock
         self.config = merged
         self.keys.clear()
@@ -67,6 +78,7 @@ class Simulator:
         self.service_accounts.clear()
         self.service_accounts.update(accounts)
         self.world = world
+        self.worlds = worlds
         self.faults.clear()
         self.buckets.reset()
         self.auth.reset()
@@ -101,18 +113,24 @@ class Simulator:
 
     def restore_link_refusal(self, path: str, job_id: str) -> str | None:
         """Why the download host refuses a restore job's link beyond its signature and expiry: cancelled, or already used once."""
-        with self.world.lock:
-            job = self.world.restore_job(job_id)
+        world = self.world_of_restore(job_id)
+        with world.lock:
+            job = world.restore_job(job_id)
             if job is None:
                 return None
             if job.cancelled(self.clock.now()):
                 return 'The restore job was cancelled'
-            if path in self.world.used_links:
+            if path in world.used_links:
                 return 'This one-time download link has already been used'
         return None
 
     def restore_link_used(self, path: str, job_id: str) -> None:
         """A GET served a restore job's archive to its last byte: the one-time link stops working."""
-        with self.world.lock:
-            if self.world.restore_job(job_id) is not None:
-                self.world.used_links.add(path)
+        world = self.world_of_restore(job_id)
+        with world.lock:
+            if world.restore_job(job_id) is not None:
+                world.used_links.add(path)
+
+    def world_of_restore(self, job_id: str) -> World:
+        """The project holding a dedicated restore job (the home project when none does)."""
+        return next((world for world in self.worlds.values() if world.restore_job(job_id) is not None), self.world)

@@ -228,7 +228,7 @@ class RestoreJob:
 class World:
     """Everything the API serves, guarded by one lock (handlers hold it while they read or write)."""
 
-    def __init__(self, group_id: str, clusters: list[Cluster], config: dict[str, t.Any]) -> None:
+    def __init__(self, group_id: str, clusters: list[Cluster], config: dict[str, t.Any], ids: Ids | None = None) -> None:
         self.lock = threading.RLock()
         self.group_id = group_id
         self.clusters = {cluster.name: cluster for cluster in clusters}
@@ -237,7 +237,7 @@ class World:
         self.used_links: set[str] = set()   # object paths of one-time restore download links fully served
         self.schedules: dict[str, dict[str, t.Any]] = {}  # backup schedules by cluster name, created on first use (routes_schedule)
         self.config = config
-        self.ids = Ids()
+        self.ids = ids or Ids()  # the fleet's projects share one counter: an id is unique in the whole organization
 
     def cluster(self, name: str) -> Cluster | None:
         return self.clusters.get(name)

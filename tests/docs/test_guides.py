@@ -164,6 +164,58 @@ def test_nightly_all_clusters(runner, sim):
     assert len(writes(sim)) == 3
 
 
+FLEET = ['6f1ee7000000000000000001', '6f1ee7000000000000000002', '6f1ee7000000000000000003']
+ORG_ACCOUNT = 'mdb_sa_id_0f1ee7000000000000000000'
+
+
+def test_nightly_fleet(runner, sim, tmp_path):
+    """The project-list playbook as written, over the simulator's fleet of 3 projects (3 clusters each: 2 replica sets and a
+    sharded one), with the org-wide service account from the environment and a fresh token cache: --check first, then for
+    real, then again. Each run makes one token request; a re-run writes nothing."""
+    sim.reset({'fleet': {'projects': 3, 'clusters_per_project': 3}})
+    env = {'MONGODB_ATLAS_BASE_URL': sim.url, 'MONGODB_ATLAS_CLIENT_ID': ORG_ACCOUNT, 'MONGODB_ATLAS_CLIENT_SECRET': 'mdb_sa_sk_fleet-org-secret'}
+
+    def run(check: bool, cache: str):
+        before = len(sim.requests_log())
+        result = play(runner, sim, 'nightly_fleet.yml', '--forks', '10', check=check,
+                      extra_env_override=dict(env, MONGODB_ATLAS_TOKEN_CACHE_DIR=str(tmp_path / cache)))
+        log = sim.requests_log()[before:]
+        assert len([entry for entry in log if entry['path'] == '/api/oauth/token']) == 1, log
+        assert {entry['status'] for entry in log} == {200}, log
+        return result, log
+
+    dedicated = "['App00', 'App01', 'Shard02']"
+    checked = run(True, 'check')[0]
+    assert sorted(message for message in fleet_messages(checked.stdout)) == [f'{group}: would take {dedicated}' for group in FLEET]
+    assert writes(sim) == []
+    first, log = run(False, 'first')
+    assert sorted(fleet_messages(first.stdout)) == [f'{group}: took {dedicated}' for group in FLEET]
+    for group in FLEET:
+        assert f'/groups/{group}/' in ' '.join(entry['path'] for entry in log)
+        clusters = sim.state(group)['clusters']
+        for name, cluster in clusters.items():
+            nightly = [snap['status'] for snap in cluster['snapshots'] if snap.get('description') == 'nightly']
+            assert nightly == ['completed'], (group, name)
+    assert len(writes(sim)) == 9
+    again, log = run(False, 'again')
+    assert sorted(fleet_messages(again.stdout)) == [f'{group}: took []' for group in FLEET]
+    assert not re.search(r'changed=[1-9]', again.stdout) and [entry for entry in log if entry['method'] != 'GET'] == [log[0]]
+    assert len(writes(sim)) == 9
+    checked_again = run(True, 'check-again')[0]
+    assert sorted(fleet_messages(checked_again.stdout)) == [f'{group}: would take []' for group in FLEET]
+    assert len(writes(sim)) == 9
+
+
+def fleet_messages(stdout: str) -> list[str]:
+    """The report of each project host (debug msg), whitespace collapsed."""
+    messages = []
+    for match in re.finditer(r'^ok: \[atlas-project-\w+\] => *\n((?:    .*\n|\n)+)', stdout, re.M):
+        result = yaml.safe_load(textwrap.dedent(match.group(1)))
+        if isinstance(result, dict) and isinstance(result.get('msg'), str):
+            messages.append(' '.join(result['msg'].split()))
+    return messages
+
+
 def test_flex_downloads(runner, sim, tmp_path):
     backup_dir = tmp_path / 'flex0'
     checked = play(runner, sim, 'flex_downloads.yml', '-e', f'backup_dir={backup_dir}', check=True)

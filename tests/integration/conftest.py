@@ -73,8 +73,10 @@ class Simulator:
     def requests_log(self) -> list[dict]:
         return requests.get(self.control + '/requests', timeout=10, verify=self.verify).json()['requests']
 
-    def state(self) -> dict:
-        return requests.get(self.control + '/state', timeout=10, verify=self.verify).json()
+    def state(self, group_id: str | None = None) -> dict:
+        """The home project's state, or that of the fleet project group_id."""
+        query = f'?group_id={group_id}' if group_id else ''
+        return requests.get(self.control + '/state' + query, timeout=10, verify=self.verify).json()
 
     def stop(self) -> None:
         self.proc.terminate()

@@ -140,6 +140,20 @@ def test_a_refused_token_is_renewed_once_then_the_401_is_final():
 
 
 @responses.activate
+@pytest.mark.parametrize('code', ['USER_CANNOT_ACCESS_GROUP', 'USER_UNAUTHORIZED', 'NOT_IN_GROUP'])
+def test_a_401_for_a_missing_role_or_project_keeps_the_token(code):
+    """Atlas knew the caller (the token is good) and refused the project or the operation: renewing the token would cost a
+    token request per task (10 a minute per service account) and change nothing, so the 401 is final at once."""
+    responses.post(TOKEN_URL, json=token_answer('good'))
+    responses.get(API, status=401, json={'error': 401, 'errorCode': code, 'detail': 'User cannot access this group.'})
+    with pytest.raises(AtlasApiError) as caught:
+        sa_client().get(PATH)
+    assert caught.value.status == 401 and caught.value.error_code == code
+    assert len([call for call in responses.calls if call.request.url == TOKEN_URL]) == 1
+    assert len([call for call in responses.calls if call.request.url.startswith(API)]) == 1
+
+
+@responses.activate
 def test_bad_client_credentials_say_which_options_to_check_without_the_secret():
     responses.post(TOKEN_URL, status=401, json={'error': 'invalid_client', 'error_description': 'Invalid credentials provided.'})
     with pytest.raises(AtlasApiError) as caught:
