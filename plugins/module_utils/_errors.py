@@ -34,6 +34,13 @@ DETAIL_LIMIT = 200
 # A '?' followed by something with '=' in it: the query string of a URL, which may carry a signature.
 QUERY_STRING = re.compile(r'\?(?=[^\s\'"<>]*=)[^\s\'"<>]*')
 
+# errorCodes that mean "the caller's address is not on the key's API access list" (old and new names).
+ACCESS_LIST_CODES = frozenset((
+    'IP_ADDRESS_NOT_ON_ACCESS_LIST', 'ORG_REQUIRES_ACCESS_LIST', 'RESOURCE_REQUIRES_ACCESS_LIST',
+    'IP_ADDRESS_NOT_ON_WHITELIST', 'ORG_REQUIRES_WHITELIST', 'RESOURCE_REQUIRES_WHITELIST',
+))
+ROLE_CODES = frozenset(('USER_UNAUTHORIZED', 'NOT_IN_GROUP', 'USER_CANNOT_ACCESS_GROUP', 'TENANT_SNAPSHOT_ACCESS_DENIED'))
+
 # "This thing does not exist", per resource. A 404 with any other code (RESOURCE_NOT_FOUND: an unknown path or
 # version, or no code at all) is about the route, not the resource, and is never read as "already gone".
 MISSING_CODES: dict[str, frozenset[str]] = {

@@ -12,15 +12,8 @@ import functools
 import inspect
 import typing as t
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, is_missing
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import ACCESS_LIST_CODES, ROLE_CODES, AtlasApiError, TaskError, is_missing
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._roles import any_of, requirement
-
-# errorCodes that mean "the caller's address is not on the key's API access list" (old and new names).
-ACCESS_LIST_CODES = frozenset((
-    'IP_ADDRESS_NOT_ON_ACCESS_LIST', 'ORG_REQUIRES_ACCESS_LIST', 'RESOURCE_REQUIRES_ACCESS_LIST',
-    'IP_ADDRESS_NOT_ON_WHITELIST', 'ORG_REQUIRES_WHITELIST', 'RESOURCE_REQUIRES_WHITELIST',
-))
-ROLE_CODES = frozenset(('USER_UNAUTHORIZED', 'NOT_IN_GROUP', 'USER_CANNOT_ACCESS_GROUP', 'TENANT_SNAPSHOT_ACCESS_DENIED'))
 
 # What explain_error's rows read: detail without its final full stop (it goes mid-sentence); what and roles, the refused
 # call in words ('listing restore jobs') and the roles it needs (_roles), or '' when _roles does not know the call.

@@ -73,6 +73,17 @@ options:
     description:
       - Return only snapshots whose description is exactly this text (on-demand snapshots carry one).
     type: str
+  cluster_kinds:
+    description:
+      - Without O(cluster_name), report only the clusters of these kinds (as the project's cluster lists give them) and
+        read the snapshots of no other cluster.
+      - Without V(flex), the project's Flex cluster list is not read either, so a nightly job over the dedicated
+        clusters costs one request for the cluster list and one per dedicated cluster (plus paging).
+      - When not set, every cluster is reported.
+    type: list
+    elements: str
+    choices: [replicaSet, shardedCluster, flex, tenant, noBackup]
+    version_added: 0.4.0
 author:
   - mongodb_atlas.backup maintainers (@mongodb-atlas-backup)
 seealso:
@@ -81,9 +92,10 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Every cluster of the project, with the nightly snapshots each took in the last 12 hours (one task, no cluster_name)
+- name: Every dedicated cluster of the project, with the nightly snapshots each took in the last 12 hours (one task)
   mongodb_atlas.backup.atlas_snapshot_info:
     group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
+    cluster_kinds: [replicaSet, shardedCluster]
     snapshot_type: onDemand
     description: nightly
     max_age: 720
@@ -96,7 +108,7 @@ EXAMPLES = r"""
     description: nightly
     retention_in_days: 7
     max_age: 720
-  loop: "{{ nightly.clusters | selectattr('kind', 'in', ['replicaSet', 'shardedCluster']) | list }}"
+  loop: "{{ nightly.clusters }}"
   loop_control:
     label: "{{ item.name }}"
   when: item.snapshots | rejectattr('status', 'eq', 'failed') | list | length == 0
@@ -272,7 +284,7 @@ clusters:
 import typing as t
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import (
-    NO_BACKUP, ClusterInfo, Endpoints, backup_cluster, list_clusters, serving,
+    FLEX, NO_BACKUP, ClusterInfo, Endpoints, backup_cluster, list_clusters, serving,
 )
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, is_missing
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._explain import task_error
@@ -325,7 +337,10 @@ def cluster_snapshots(atlas: AtlasModule, cluster: ClusterInfo) -> tuple[str, li
 
 def every_cluster(atlas: AtlasModule) -> None:
     report = []
-    for cluster in list_clusters(atlas.client, atlas.group_id):
+    wanted = atlas.params['cluster_kinds']
+    for cluster in list_clusters(atlas.client, atlas.group_id, flex=not wanted or FLEX in wanted):
+        if wanted and cluster.kind not in wanted:
+            continue
         kind, snapshots = cluster.kind, []
         if kind != NO_BACKUP:
             kind, listed = cluster_snapshots(atlas, cluster)
@@ -356,8 +371,10 @@ def main() -> None:
             snapshot_type=dict(type='str', choices=['onDemand', 'scheduled', 'fallback']),
             description=dict(type='str'),
             max_age=dict(type='int'),
+            cluster_kinds=dict(type='list', elements='str', choices=['replicaSet', 'shardedCluster', 'flex', 'tenant', 'noBackup']),
         ),
         required_by=dict(snapshot_id='cluster_name'),
+        mutually_exclusive=[('cluster_name', 'cluster_kinds')],
         supports_check_mode=True,
     )
     atlas.run(lambda: run(atlas))

@@ -195,7 +195,7 @@ def test_nightly_fleet(runner, sim, tmp_path):
         clusters = sim.state(group)['clusters']
         for name, cluster in clusters.items():
             nightly = [snap['status'] for snap in cluster['snapshots'] if snap.get('description') == 'nightly']
-            assert nightly == ['completed'], (group, name)
+            assert len(nightly) == 1 and nightly[0] in ('queued', 'inProgress', 'completed'), (group, name)  # wait: false
     assert len(writes(sim)) == 9
     again, log = run(False, 'again')
     assert sorted(fleet_messages(again.stdout)) == [f'{group}: took []' for group in FLEET]

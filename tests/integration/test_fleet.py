@@ -57,7 +57,10 @@ def test_fleet_one_token_no_429_no_failure_and_a_rerun_writes_nothing(runner, si
         clusters = sim.state(group)['clusters']
         nightly = {name: [snap['status'] for snap in cluster['snapshots'] if snap.get('description') == 'nightly']
                    for name, cluster in clusters.items()}
-        assert nightly == {name: (['completed'] if name in DEDICATED else []) for name in clusters}, (group, nightly)
+        # one nightly snapshot per dedicated cluster, none elsewhere; the playbook does not wait (wait: false), so it may
+        # still be queued or running on the simulator's clock
+        assert {name: len(statuses) for name, statuses in nightly.items()} == {name: int(name in DEDICATED) for name in clusters}, (group, nightly)
+        assert all(status in ('queued', 'inProgress', 'completed') for statuses in nightly.values() for status in statuses), (group, nightly)
 
 
 def test_a_project_service_account_fails_only_on_the_other_projects(runner, sim, tmp_path):

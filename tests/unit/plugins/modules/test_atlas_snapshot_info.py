@@ -186,6 +186,26 @@ def test_every_cluster_one_list_each_and_kinds_from_the_lists(run_module):
 
 
 @responses.activate
+def test_every_cluster_of_some_kinds_reads_no_other_list(run_module):
+    responses.add(responses.GET, f'{API}/clusters', json={'results': [dedicated('Cluster0'), dedicated('Sharded0', 'M30', 'SHARDED'),
+                                                                      shared('Free0', 'M0'), shared('Tenant0', 'M2')]})
+    responses.add(responses.GET, f'{API}/clusters/Cluster0/backup/snapshots', json={'results': SNAPSHOTS})
+    responses.add(responses.GET, f'{API}/clusters/Sharded0/backup/snapshots/shardedClusters', json={'results': []})
+    result = run_module(atlas_snapshot_info.main, all_clusters_args(cluster_kinds=['replicaSet', 'shardedCluster']))
+    assert [(c['name'], c['kind']) for c in result['clusters']] == [('Cluster0', 'replicaSet'), ('Sharded0', 'shardedCluster')]
+    # the cluster list and one snapshot list per dedicated cluster: no Flex list, nothing for the M0 or the M2
+    assert [call.request.url.split('/v2/')[1].split('?')[0] for call in responses.calls] == [
+        f'groups/{GROUP_ID}/clusters', f'groups/{GROUP_ID}/clusters/Cluster0/backup/snapshots',
+        f'groups/{GROUP_ID}/clusters/Sharded0/backup/snapshots/shardedClusters']
+
+
+@responses.activate
+def test_cluster_kinds_goes_without_cluster_name(run_module):
+    result = run_module(atlas_snapshot_info.main, connection_args(cluster_name='Cluster0', cluster_kinds=['flex']))
+    assert result['failed'] and 'cluster_name|cluster_kinds' in result['msg'] and len(responses.calls) == 0
+
+
+@responses.activate
 def test_every_cluster_a_flex_cluster_on_both_lists_is_flex(run_module):
     legacy_flex = {'name': 'Flex0', 'clusterType': 'REPLICASET', 'providerSettings': {'providerName': 'FLEX', 'instanceSizeName': 'FLEX'}}
     responses.add(responses.GET, f'{API}/clusters', json={'results': [legacy_flex, dict(shared('Old0', 'M2'), name='Old0')]})
