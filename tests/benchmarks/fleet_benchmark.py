@@ -17,7 +17,8 @@ back to the seed, a first night (a nightly snapshot to take on every dedicated c
 pays for its own token, as a nightly job does an hour after the last one).
 
   new  docs/docsite/playbooks/nightly_fleet.yml, verbatim (the project list given with -e): one host per project, the
-       atlas_snapshot_info task without cluster_name, then atlas_snapshot (which waits) where tonight's is missing;
+       atlas_snapshot_info task without cluster_name (cluster_kinds: the dedicated ones), then atlas_snapshot (wait: false)
+       where tonight's is missing;
   uri  the same job with ansible.builtin.uri: the same one host per project; one token request (run_once), then per
        project GET /clusters, one snapshot list per dedicated cluster (the sharded path for sharded ones), and a POST
        where no nightly snapshot is younger than 12 hours (not waited for).
