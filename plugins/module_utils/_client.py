@@ -125,7 +125,6 @@ class AtlasClient:
         self.rng = rng
         # time.monotonic() by which the task must be done (its wait budget); None: no budget but the 120 s pause ceiling
         self.deadline = deadline
-        self.request_count = 0
         self.retries_used = 0       # retries actually spent, over every request of this client
         self.retry_seconds = 0.0    # time spent waiting before them
         self.retry_reasons: dict[str, int] = {}
@@ -148,11 +147,10 @@ class AtlasClient:
         return session
 
     def count_response(self, response: t.Any, atlas_clock: bool = True) -> None:
-        """Response hook: every response is one request, including a digest challenge answered inside requests.
+        """Response hook: reads Atlas's clock from every response (a digest challenge answered inside requests included).
 
         An Atlas response's Date is Atlas's clock; a storage host's (atlas_clock false) is not.
         """
-        self.request_count += 1 + len(response.history)
         if not atlas_clock:
             return
         try:

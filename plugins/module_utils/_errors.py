@@ -71,13 +71,12 @@ class AtlasApiError(Exception):
     """
 
     def __init__(self, status: int | None, error_code: str | None, detail: str, method: str, path: str,
-                 parameters: list | None = None, retry_after: float | None = None) -> None:
+                 retry_after: float | None = None) -> None:
         self.status = status
         self.error_code = error_code
         self.detail = detail
         self.method = method
         self.path = path
-        self.parameters = parameters or []
         self.retry_after = retry_after
         self.who: str | None = None   # on a 401: whose credentials Atlas refused ('the API key', 'the service account' ...)
         self.hint: str | None = None  # and which options to check
@@ -105,7 +104,7 @@ class AtlasApiError(Exception):
         """The same error as another class of this family, or with another detail (a raised error is never mutated)."""
         cls = cls or type(self)
         copy = cls(self.status, self.error_code, self.detail if detail is None else detail, self.method, self.path,
-                   self.parameters, self.retry_after)
+                   self.retry_after)
         copy.who, copy.hint = self.who, self.hint
         return copy
 
@@ -175,13 +174,11 @@ def error_from_document(status: int, body: t.Any, headers: t.Mapping[str, str], 
     """An AtlasApiError from an Atlas error document (or whatever else came back), its headers and a fallback text."""
     code = None
     detail = ''
-    parameters: list = []
     if isinstance(body, dict):
         code = body.get('errorCode')
         detail = str(body.get('detail') or body.get('reason') or '')
-        parameters = body.get('parameters') or []
     code = code or headers.get('X-Error-Code')
-    return AtlasApiError(status, code, scrub(detail) or fallback, method, path, parameters,
+    return AtlasApiError(status, code, scrub(detail) or fallback, method, path,
                          parse_retry_after(headers.get('Retry-After'), headers.get('Date')))
 
 

@@ -115,8 +115,7 @@ def token_error(response: t.Any) -> AtlasApiError:
     if response.status_code != 429:
         return error
     code = error.error_code if error.error_code and not error.error_code.startswith('OAUTH_') else 'RATE_LIMITED'
-    return AtlasApiError(429, code, rate_limited_detail(error.detail, error.retry_after), 'POST', TOKEN_PATH,
-                         error.parameters, error.retry_after)
+    return AtlasApiError(429, code, rate_limited_detail(error.detail, error.retry_after), 'POST', TOKEN_PATH, error.retry_after)
 
 
 def rate_limited_detail(detail: str, retry_after: float | None) -> str:

@@ -60,7 +60,7 @@ def test_get_cluster_reads_the_kind_with_one_request_and_knows_flex_by_its_refus
     client = AtlasClient(base_url=BASE, retries=0)
     assert tuple(get_cluster(client, G, 'Cluster0')) == ('Cluster0', SHARDED, 'M30', False, None)
     assert tuple(get_cluster(client, G, 'Flex0')) == ('Flex0', FLEX, None, False, None)
-    assert client.request_count == 2
+    assert len(responses.calls) == 2
 
 
 @responses.activate
