@@ -264,13 +264,12 @@ def report(args: argparse.Namespace, dedicated: int, runs: dict[tuple[str, str],
         '',
         'Where the requests go (per project; the one token request is the job\'s):',
         '',
-        f'- new, re-run: the info task\'s `GET /clusters` and `GET /flexClusters`, then one snapshot list per cluster, Flex ones '
-        f'included ({args.clusters}) = {per_project}; the `atlas_snapshot` loop has no item left.',
-        f'- uri, re-run: `GET /clusters`, then one snapshot list per dedicated cluster ({dedicated_each}) = {dedicated_each + 1}; it '
-        'skips the Flex clusters because its author knows the nightly job has nothing to do there.',
-        f'- first night, on top of that: new runs `atlas_snapshot` on each dedicated cluster: `GET` the cluster (its kind), its '
-        f'snapshot list (the `max_age` test, again, on Atlas\'s answer of the moment) and the `POST` = 3 x {dedicated_each}, and waits '
-        'for the snapshot (no poll here: the simulator completes it at once); uri sends the `POST` only and does not wait.',
+        f'- new, re-run: the info task\'s `GET /clusters` (cluster_kinds: the dedicated ones, so no Flex list), then one snapshot '
+        f'list per dedicated cluster ({dedicated_each}) = {dedicated_each + 1}; the `atlas_snapshot` loop has no item left.',
+        f'- uri, re-run: `GET /clusters`, then one snapshot list per dedicated cluster ({dedicated_each}) = {dedicated_each + 1}.',
+        f'- first night, on top of that: new runs `atlas_snapshot` (wait: false) on each dedicated cluster: `GET` the cluster (its '
+        f'kind), its snapshot list (the `max_age` test again, on Atlas\'s answer of the moment, so a snapshot another run took since '
+        f'the info task is not taken twice) and the `POST` = 3 x {dedicated_each}; uri sends the `POST` only, on the list it read before.',
         '',
     ]
     write_results(RESULTS, lines)
