@@ -20,7 +20,7 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._jobs import 
     links_whole, newest_jobs, same_target, target_of,
 )
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import COMPLETED, FAILED
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._waiter import Deadline, settle, wait_or_raise
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._waiter import Deadline, atlas_seconds, settle, wait_or_raise
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._writes import SETTLE_SECONDS, PostPlan, post_without_duplicates
 
 # What Atlas's refusals of a restore request mean, for the person who has to fix the task.
@@ -177,7 +177,7 @@ class RestoreJobs:
                 raise TaskError(f'Atlas refused a download of snapshot {request.snapshot_id} ({err.error_code}): another download of '
                                 'it is active. Cancel it (state: absent) or run again once its links have expired.', error_code=err.error_code)
             if err.error_code == 'ATLAS_CLUSTER_RESTORE_IN_PROGRESS':
-                ours = settle(find_new, self.deadline, SETTLE_SECONDS)  # a job of an earlier run that the list did not show yet
+                ours = settle(find_new, self.deadline, SETTLE_SECONDS, atlas_seconds(self.client))  # a job of an earlier run that the list did not show yet
                 if ours is not None:
                     self.warn(f'Atlas refused the restore ({err.error_code}) because restore job {ours["id"]}, which does what this task '
                               'asks, is already running; using it.')

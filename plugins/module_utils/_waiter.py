@@ -72,18 +72,26 @@ class Deadline:
         return True
 
 
-def settle(find: t.Callable[[], T | None], deadline: Deadline, seconds: float) -> T | None:
+def settle(find: t.Callable[[], T | None], deadline: Deadline, seconds: float,
+           clock: t.Callable[[], float] = time.monotonic) -> T | None:
     """find() now, then again on the waiter's schedule for up to `seconds` (within the deadline), until it finds
-    something: Atlas may list a new job or snapshot only some time after creating it (list lag)."""
-    until = time.monotonic() + seconds
+    something: Atlas may list a new job or snapshot only some time after creating it (list lag). The lag is Atlas's, so
+    the seconds may also be counted on `clock`, Atlas's (atlas_seconds): a simulator whose clock runs faster settles
+    sooner. Whichever count ends first ends the search, so a clock that stands still never makes it longer."""
+    until, until_here = clock() + seconds, time.monotonic() + seconds
     intervals = poll_intervals(POLL_INITIAL, POLL_FACTOR, POLL_MAX)
     while True:
         found = find()
         if found is not None:
             return found
-        left = until - time.monotonic()
+        left = min(until - clock(), until_here - time.monotonic())
         if left <= 0 or not deadline.pause(min(next(intervals), left)):
             return None
+
+
+def atlas_seconds(client: AtlasClient) -> t.Callable[[], float]:
+    """A clock in seconds on Atlas's time (the Date of its last answer; this host's before any), for settle."""
+    return lambda: client.now().timestamp()
 
 
 def wait_for(fetch: t.Callable[[], T], done: t.Callable[[T], bool], *, timeout: float, description: str,

@@ -17,7 +17,7 @@ import typing as t
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasAmbiguousWriteError, AtlasApiError, TaskError
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._waiter import Deadline, settle
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._waiter import Deadline, atlas_seconds, settle
 
 Doc = t.Dict[str, t.Any]
 
@@ -52,7 +52,7 @@ def post_without_duplicates(client: AtlasClient, plan: PostPlan, *, deadline: De
     ambiguous: AtlasAmbiguousWriteError | None = None
 
     def search() -> t.Optional[Doc]:
-        return settle(plan.find_new, deadline, plan.settle_seconds)
+        return settle(plan.find_new, deadline, plan.settle_seconds, atlas_seconds(client))
 
     while True:
         try:

@@ -5,6 +5,8 @@
 """post_without_duplicates: list again until the settling time has passed before any repeat; a restore POST never twice."""
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils import _waiter
@@ -26,10 +28,17 @@ class Clock:
 
 
 class Client:
+    """Atlas's clock runs `speed` times the fake clock (a simulator whose time runs faster), from 2026-12-05 00:00 UTC."""
     retries = 3
 
-    def __init__(self):
+    def __init__(self, clock=None, speed=1.0):
         self.wrote = False
+        self.clock = clock
+        self.speed = speed
+
+    def now(self):
+        seconds = self.clock.now * self.speed if self.clock else 0.0
+        return datetime.datetime(2026, 12, 5, tzinfo=datetime.timezone.utc) + datetime.timedelta(seconds=seconds)
 
     def wrote_to_atlas(self):
         self.wrote = True
@@ -73,7 +82,7 @@ def refuse(err):
 def test_an_ambiguous_post_adopts_what_atlas_lists_within_the_settling_time(monkeypatch, repeat):
     clock = Clock(monkeypatch)
     atlas = Atlas(clock, ['drop', 'ok'], lag=20)
-    client = Client()
+    client = Client(clock)
     plan = PostPlan('restore job', atlas.post, atlas.find_new, refuse, 'Cluster0', repeat=repeat)
     job = post_without_duplicates(client, plan, deadline=Deadline(3600), warn=lambda msg: None)
     assert job['id'] == 'job0' and atlas.posts == 1 and client.wrote  # 0.3.0 listed once, at once, and posted again
@@ -83,7 +92,7 @@ def test_an_ambiguous_post_adopts_what_atlas_lists_within_the_settling_time(monk
 def test_a_restore_is_never_posted_twice_when_nothing_is_listed(monkeypatch):
     clock = Clock(monkeypatch)
     atlas = Atlas(clock, ['drop', 'ok'], lag=10 ** 6)
-    client = Client()
+    client = Client(clock)
     plan = PostPlan('restore job', atlas.post, atlas.find_new, refuse, 'Cluster0', repeat=False)
     with pytest.raises(TaskError) as failure:
         post_without_duplicates(client, plan, deadline=Deadline(3600), warn=lambda msg: None)
@@ -96,7 +105,7 @@ def test_the_settling_time_never_outlasts_the_task_deadline(monkeypatch):
     atlas = Atlas(clock, ['drop'], lag=10 ** 6)
     plan = PostPlan('restore job', atlas.post, atlas.find_new, refuse, 'Cluster0', repeat=False)
     with pytest.raises(TaskError):
-        post_without_duplicates(Client(), plan, deadline=Deadline(7), warn=lambda msg: None)
+        post_without_duplicates(Client(clock), plan, deadline=Deadline(7), warn=lambda msg: None)
     assert clock.now == pytest.approx(7.0)
 
 
@@ -114,7 +123,7 @@ def test_a_snapshot_is_posted_again_only_after_the_settling_time_with_nothing_ne
         return answer
 
     plan = PostPlan('snapshot', post, lambda: None, refuse, 'Cluster0')
-    assert post_without_duplicates(Client(), plan, deadline=Deadline(3600), warn=lambda msg: None)['id'] == 'snap1'
+    assert post_without_duplicates(Client(clock), plan, deadline=Deadline(3600), warn=lambda msg: None)["id"] == "snap1"
     assert atlas.posts == 2 and clock.now == pytest.approx(60.0)  # the second POST only after 60 s of nothing listed
 
 
@@ -129,6 +138,27 @@ def test_a_refusal_after_an_ambiguous_attempt_looks_for_our_own_job_first(monkey
         return None
 
     plan = PostPlan('snapshot', atlas.post, atlas.find_new, on_refusal, 'Cluster0')
-    client = Client()
+    client = Client(clock)
     found = post_without_duplicates(client, plan, deadline=Deadline(3600), warn=lambda msg: None)
     assert found['id'] == 'job0' and refused == [] and client.wrote  # 0.3.0 marked it as someone else's and took another
+
+
+def test_the_settling_time_is_counted_on_atlas_clock(monkeypatch):
+    # The list lag is Atlas's, so is the settling window: where Atlas's clock runs 30 times faster (the simulator's
+    # speed setting), 60 s of it pass in 2 s here, and the task gives up the search (no repeat for a restore) that soon.
+    clock = Clock(monkeypatch)
+    atlas = Atlas(clock, ['drop'], lag=10 ** 6)
+    client = Client(clock, speed=30.0)
+    plan = PostPlan('restore job', atlas.post, atlas.find_new, refuse, 'Cluster0', repeat=False)
+    with pytest.raises(TaskError):
+        post_without_duplicates(client, plan, deadline=Deadline(3600), warn=lambda msg: None)
+    assert 2.0 <= clock.now < 3.5 and atlas.posts == 1
+
+
+def test_an_atlas_clock_that_stands_still_never_makes_the_settling_longer(monkeypatch):
+    clock = Clock(monkeypatch)
+    atlas = Atlas(clock, ['drop'], lag=10 ** 6)
+    plan = PostPlan('restore job', atlas.post, atlas.find_new, refuse, 'Cluster0', repeat=False)
+    with pytest.raises(TaskError):
+        post_without_duplicates(Client(clock, speed=0.0), plan, deadline=Deadline(3600), warn=lambda msg: None)
+    assert clock.now == pytest.approx(60.0)  # this host's 60 s end it, as before
