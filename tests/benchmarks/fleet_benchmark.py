@@ -258,7 +258,6 @@ def report(args: argparse.Namespace, dedicated: int, runs: dict[tuple[str, str],
     for i in range(args.rounds):
         lines.append(f'| {i + 1} | ' + ' | '.join(f'{runs[key][i]["seconds"]:.1f}' for key in
                                                   (('new', 'first'), ('new', 'rerun'), ('uri', 'first'), ('uri', 'rerun'))) + ' |')
-    per_project = args.clusters + 2
     dedicated_each = dedicated // args.projects
     lines += [
         '',
