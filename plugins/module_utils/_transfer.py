@@ -117,6 +117,7 @@ def _check_stop(stop: t.Any) -> None:
 def _stream(client: AtlasClient, session: t.Any, url: str, fileobj: t.Any, pool: BufferPool, workers: list[ChunkWorker],
             transfer: Transfer, stop: t.Any = None) -> None:
     """GET url (from transfer.size on, with Range, when continuing) and copy its body to fileobj and the workers."""
+    _check_stop(stop)  # not even a request once stopped
     headers = {'Range': f'bytes={transfer.size}-'} if transfer.size else {}
     try:
         with session.get(url, stream=True, timeout=client.timeout, verify=client.verify, headers=headers) as response:
