@@ -15,6 +15,10 @@ The manifest (0600, written atomically, after each archive and finally with comp
 snapshot and each part's file, size, sha256 and mtime. A set is trusted only when the manifest is complete and every
 file agrees with it in size and mtime (no re-hashing of multi-GB files on every run); a part that is missing or does not
 agree is fetched again. Never "the archives are in dest" for an incomplete set.
+
+Up to `parallel` archives are fetched at once, each by a worker thread into its own temp file; everything Ansible does
+(temp-file attributes, moves) and the manifest stay on the module's thread, in the set's order. One failure stops the
+other transfers at their next chunk; no temp file survives it.
 """
 from __future__ import annotations
 
