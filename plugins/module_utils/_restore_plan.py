@@ -216,7 +216,7 @@ class RestorePlan:
         fresh = self.jobs.wait_until_finished(self._start(self.jobs.list_jobs(), replaces=job))
         try:
             return fresh, archives.fetch(self.client, fresh, validate=self.opts.validate_archive, force=False,
-                                          parallel=self.opts.parallel_downloads)
+                                         parallel=self.opts.parallel_downloads)
         except LinkRefused as refused:
             raise TaskError(f'The download host refused the new link of {refused.part.replica_set or "the archive"} of restore job '
                             f'{fresh["id"]}: {refused.reason}. {archives.progress_message(fresh)}', job_id=fresh['id']) from None
