@@ -85,8 +85,9 @@ SET_TASK = """
 
 
 def test_a_file_size_limit_met_in_worker_threads_fails_the_set_cleanly(runner, sim, tmp_path):
-    """The set's archives are written by worker threads, where a signal handler cannot be installed: SIGXFSZ must be
-    ignored by the module's own thread for them, or the limit kills the module (no message, .part files left)."""
+    """The set's archives are written by worker threads: a file-size limit met there fails the task with the OS's reason
+    (EFBIG: CPython ignores SIGXFSZ, and the module's thread ignores it again for the workers), the other transfers stop,
+    and no .part file, archive or manifest is left."""
     (tmp_path / 'set').mkdir()
     sim.reset({'archive_size': 4 * 1024 * 1024})
     task_file = tmp_path / 'set.task.yml'
