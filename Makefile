@@ -9,7 +9,7 @@ help:
 	@echo "make demo   - set up, start the Atlas simulator, run docs/demo.yml against it, stop it"
 	@echo "make docs   - build the documentation site (antsibull-docs + Sphinx, offline) into build/docs/"
 	@echo "make soak   - restore soak: 120 faulted runs of atlas_restore_job against the simulator (about 25 min) into tests/benchmarks/results/restore_soak.md"
-	@echo "make bench  - download, wait, nightly-job, take-and-wait and fleet benchmarks (about 20 minutes; not part of make test) into tests/benchmarks/results/"
+	@echo "make bench  - download, wait, nightly-job, take-and-wait, fleet and sharded-download benchmarks (not part of make test) into tests/benchmarks/results/"
 
 setup:
 	@bash tools/setup.sh
@@ -31,12 +31,15 @@ NIGHTLY_ARGS ?= --rounds 3
 TAKE_WAIT_ARGS ?= --rounds 3
 # FLEET_ARGS: the nightly job over 20 projects x 10 clusters with --forks 10 vs ansible.builtin.uri (about 8 minutes at 3 rounds).
 FLEET_ARGS ?= --rounds 3
+# SHARDED_ARGS: the sharded download, parallel_downloads 3 against 1 (5 rounds, about 3 minutes).
+SHARDED_ARGS ?= --rounds 5
 bench: setup
 	@$(PY) -m pip install -q 'isal>=1.6' || echo "bench: isal not installed; the zlib rows still run"
 	@$(PY) tests/benchmarks/bench.py $(BENCH_ARGS)
 	@$(PY) tests/benchmarks/nightly_benchmark.py $(NIGHTLY_ARGS)
 	@$(PY) tests/benchmarks/take_and_wait_benchmark.py $(TAKE_WAIT_ARGS)
 	@$(PY) tests/benchmarks/fleet_benchmark.py $(FLEET_ARGS)
+	@$(PY) tests/benchmarks/sharded_download_benchmark.py $(SHARDED_ARGS)
 
 # SOAK_ARGS, e.g. --runs 300 --seed 5. make test runs a 25-run version (tests/integration/test_restore_soak.py).
 SOAK_ARGS ?= --runs 120

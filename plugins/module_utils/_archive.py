@@ -151,23 +151,30 @@ class ArchiveCheck:
             self.error = 'the archive is not a complete tar (no end-of-archive marker)' if self.members else 'the archive holds no files'
 
 
+def new_temp(dest: str) -> tuple[int, str]:
+    """An empty 0600 temp file beside dest: (open descriptor, path)."""
+    return tempfile.mkstemp(dir=os.path.dirname(dest) or '.', prefix=f'.{os.path.basename(dest)}.', suffix='.part')
+
+
 def fetch_archive(client: AtlasClient, url: str, dest: str, validate: bool, link_expires: datetime.datetime | None = None,
-                  on_temp: t.Callable[[str], None] | None = None) -> dict[str, t.Any]:
+                  on_temp: t.Callable[[str], None] | None = None, temp_file: tuple[int, str] | None = None,
+                  stop: t.Any = None) -> dict[str, t.Any]:
     """Stream url into a temp file beside dest, verify it, and return it; the caller moves it into place.
 
     on_temp(temp) runs as soon as the (empty, 0600) temp file exists and before any byte is fetched: Destination.save
-    registers it for clean-up and applies the file attributes there. On any failure,
-    SIGTERM included, the temp file is removed and DownloadFailed says what happened (never the URL's signed query).
+    registers it for clean-up and applies the file attributes there. temp_file: one the caller made (new_temp) and
+    prepared itself, as the archive set does on its main thread before a worker thread fetches into it. On any failure,
+    SIGTERM included, the temp file is removed and DownloadFailed says what happened (never the URL's signed query);
+    when stop (a threading.Event) is set, the transfer ends at its next chunk with Stopped, the temp file removed.
     """
-    directory = os.path.dirname(dest) or '.'
-    handle, temp = tempfile.mkstemp(dir=directory, prefix=f'.{os.path.basename(dest)}.', suffix='.part')
+    handle, temp = temp_file or new_temp(dest)
     started = time.monotonic()
     check = ArchiveCheck() if validate else None
     try:
-        with os.fdopen(handle, 'wb', buffering=0) as sink, _terminate_raises():
+        with os.fdopen(handle, 'wb', buffering=0) as sink, terminate_raises():
             if on_temp is not None:
                 on_temp(temp)
-            result = download(client, url, sink, observers=[check] if check else [], link_expires=link_expires)
+            result = download(client, url, sink, observers=[check] if check else [], link_expires=link_expires, stop=stop)
             if result['first_bytes'][:2] != GZIP_MAGIC:
                 raise DownloadFailed('the file received is not gzip data')
             if check is not None and check.error:
@@ -195,7 +202,7 @@ def _remove(path: str) -> None:
         pass
 
 
-class _terminate_raises:  # pylint: disable=invalid-name
+class terminate_raises:  # pylint: disable=invalid-name
     """While active, SIGTERM raises Terminated in the main thread, so the download unwinds and cleans up."""
 
     def __enter__(self) -> None:
@@ -310,8 +317,12 @@ class Destination:
             self.files.apply_attributes(temp, ARCHIVE_MODE)
 
         fetched = fetch_archive(client, url, path, validate, link_expires=link_expires, on_temp=prepare)
-        self.files.move(fetched['temp'], path)
+        self.place(fetched['temp'], path)
+        return dict(size=fetched['size'], checksum=fetched['sha256'], trailing_bytes=fetched['trailing_bytes'])
+
+    def place(self, temp: str, path: str) -> None:
+        """Move a verified, synced temp file into place as path, with the task's attributes, and sync the rename."""
+        self.files.move(temp, path)
         # a move gives a replaced file's attributes to the new one; the task's (or 0600) win.
         self.files.apply_attributes(path, ARCHIVE_MODE)
         sync_directory(path)  # the file's bytes were synced before the move, the rename now
-        return dict(size=fetched['size'], checksum=fetched['sha256'], trailing_bytes=fetched['trailing_bytes'])

@@ -15,6 +15,10 @@ The manifest (0600, written atomically, after each archive and finally with comp
 snapshot and each part's file, size, sha256 and mtime. A set is trusted only when the manifest is complete and every
 file agrees with it in size and mtime (no re-hashing of multi-GB files on every run); a part that is missing or does not
 agree is fetched again. Never "the archives are in dest" for an incomplete set.
+
+Up to `parallel` archives are fetched at once, each by a worker thread into its own temp file; everything Ansible does
+(temp-file attributes, moves) and the manifest stay on the module's thread, in the set's order. One failure stops the
+other transfers at their next chunk; no temp file survives it.
 """
 from __future__ import annotations
 
@@ -22,15 +26,19 @@ import json
 import os
 import re
 import tempfile
+import time
 import typing as t
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._archive import (
-    ARCHIVE_MODE, Destination, DownloadFailed, FileOps, check_writable_directory,
+    ARCHIVE_MODE, Destination, DownloadFailed, FileOps, Terminated, check_writable_directory, fetch_archive, new_temp, terminate_raises,
 )
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._disk import size_limit_raises
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import TaskError
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._jobs import parts_of
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import expires_time
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._threads import BoundedThreads, Finished
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._transfer import Stopped
 
 MANIFEST_FORMAT = 1
 _ID = re.compile(r'^[a-f0-9]{24}$')
@@ -163,38 +171,29 @@ class ArchiveSet:
         self.files.apply_attributes(self.manifest_path, ARCHIVE_MODE)  # a move may give it the umask's mode
 
     # ----------------------------------------------------------------------------------------------- fetching
-    def fetch(self, client: AtlasClient, job: dict[str, t.Any], *, validate: bool, force: bool) -> list[dict[str, t.Any]]:
-        """Every archive of the job into dest; parts the manifest vouches for are kept unless force. The manifest is
-        rewritten after each part, and marked complete after the last. A refused link raises LinkRefused (the caller may
-        get a new job); any other failure a TaskError naming what is on disk."""
+    def fetch(self, client: AtlasClient, job: dict[str, t.Any], *, validate: bool, force: bool, parallel: int = 1) -> list[dict[str, t.Any]]:
+        """Every archive of the job into dest; parts the manifest vouches for are kept unless force. Up to `parallel`
+        archives are fetched at once, each in a worker thread into its own temp file (made and given the task's attributes
+        here, on this thread); here too, in the set's order, each is moved into place and the manifest rewritten, and
+        marked complete after the last. The first failure stops the other transfers at their next chunk and removes their
+        temp files; archives already whole are kept and recorded (the manifest says incomplete). A refused link raises
+        LinkRefused (the caller may get a new job); any other failure a TaskError naming the archive and what is on disk."""
         parts = self.parts(job)
         if not parts:
             raise TaskError(f'Restore job {job.get("id")} is ready but Atlas listed no download link for it; nothing was written.')
         kept = {} if force else self.agreeing(self.read_manifest())
-        entries: list[dict[str, t.Any]] = []
-        results: list[dict[str, t.Any]] = []
-        for part in parts:
+        done: dict[int, tuple[dict[str, t.Any], dict[str, t.Any]]] = {}  # part index -> (manifest entry, result)
+        todo = []
+        for index, part in enumerate(parts):
             entry = kept.get(part.path)
             if entry is not None and entry.get('replica_set', '') == part.replica_set:
-                entries.append(entry)
-                results.append(dict(self._view(part.path, entry), changed=self.files.apply_attributes(part.path, None)))
-                continue
-            if not part.url:
-                raise LinkRefused(part, 'Atlas no longer lists a link for it (used or expired)')
-            try:
-                saved = Destination(part.path, self.files).save(client, part.url, part.path, validate, expires_time(job))
-            except DownloadFailed as failure:
-                if failure.link_refused:
-                    raise LinkRefused(part, str(failure)) from None
-                raise TaskError(f'Failed to download {os.path.basename(part.path)} (restore job {job.get("id")}): {failure}. '
-                                f'{self._progress(entries, parts)}', job_id=job.get('id')) from None
-            entry = {'file': os.path.basename(part.path), 'replica_set': part.replica_set, 'size': saved['size'], 'sha256': saved['checksum'],
-                     'mtime_ns': os.stat(part.path).st_mtime_ns, 'restore_job_id': job.get('id')}
-            entries.append(entry)
-            results.append(dict(self._view(part.path, entry), changed=True))
-            self.write_manifest(str(job.get('id')), entries, complete=False)
-        self.write_manifest(str(job.get('id')), entries, complete=True)
-        return results
+                done[index] = (entry, dict(self._view(part.path, entry), changed=self.files.apply_attributes(part.path, None)))
+            else:
+                todo.append(index)
+        if todo:
+            _SetFetch(self, client, job, parts, done, validate, parallel).run(todo)
+        self.write_manifest(str(job.get('id')), [done[index][0] for index in sorted(done)], complete=True)
+        return [done[index][1] for index in range(len(parts))]
 
     def _progress(self, entries: list[dict[str, t.Any]], parts: list[SetPart]) -> str:
         if not entries:
@@ -206,3 +205,129 @@ class ArchiveSet:
         """What a failed run leaves in dest, for the task's message."""
         manifest = self.read_manifest()
         return self._progress(list(self.agreeing(manifest).values()), self.parts(job))
+
+
+class _SetFetch:
+    """One fetch of a set's missing archives: workers download, this (the module's) thread decides and touches files."""
+
+    GRACE = 30.0  # seconds the stopped transfers get to notice (at their next chunk) before their temp files are removed anyway
+
+    def __init__(self, archives: ArchiveSet, client: AtlasClient, job: dict[str, t.Any], parts: list[SetPart],
+                 done: dict[int, tuple[dict[str, t.Any], dict[str, t.Any]]], validate: bool, parallel: int) -> None:
+        self.archives, self.client, self.job, self.parts, self.done, self.validate = archives, client, job, parts, done, validate
+        self.threads = BoundedThreads(parallel)
+        self.temps: dict[int, str] = {}                        # temp files not (yet) moved into place
+        self.fetched: dict[int, dict[str, t.Any]] = {}         # whole and verified in their temp file, waiting for their turn
+        self.failures: dict[int, DownloadFailed | LinkRefused] = {}
+
+    def run(self, todo: list[int]) -> None:
+        try:
+            with terminate_raises(), size_limit_raises():  # signals are the main thread's: installed here, for every worker
+                self._loop(todo)
+                if self.failures and self.fetched:
+                    for index in sorted(self.fetched):  # whole archives stay: a re-run fetches only the others
+                        self._place(index)
+                    self._write_incomplete()
+        except Terminated:
+            self._abandon()
+            names = ', '.join(os.path.basename(self.parts[index].path) for index in sorted(self.threads.running)) or 'the archives'
+            raise TaskError(f'Failed to download {names} (restore job {self.job.get("id")}): the task was stopped (SIGTERM) during the '
+                            f'download. {self._progress()}', job_id=self.job.get('id')) from None
+        except BaseException:
+            self._abandon()
+            raise
+        if self.failures:
+            self._abandon()
+            raise self._failure()
+
+    def _loop(self, todo: list[int]) -> None:
+        """Start transfers while there is room, take each end as it comes, place what can be placed; after a failure,
+        wait (at most GRACE seconds) for the transfers still running to stop."""
+        waiting = list(todo)
+        deadline = None
+        while True:
+            while waiting and self.threads.has_room:
+                self._start(waiting.pop(0))
+            if deadline is None and self.threads.stop.is_set():
+                deadline = time.monotonic() + self.GRACE
+            finished = self.threads.next_finished(deadline)
+            if finished is None:
+                return
+            self._finished(finished)
+            self._place_in_order(todo)
+
+    def _write_incomplete(self) -> None:
+        self.archives.write_manifest(str(self.job.get('id')), [self.done[index][0] for index in sorted(self.done)], complete=False)
+
+    def _start(self, index: int) -> None:
+        part = self.parts[index]
+        if not part.url:
+            self.failures[index] = LinkRefused(part, 'Atlas no longer lists a link for it (used or expired)')
+            self.threads.stop.set()
+            return
+        handle, temp = new_temp(part.path)
+        self.temps[index] = temp
+        try:
+            self.archives.files.register_temp(temp)
+            self.archives.files.apply_attributes(temp, ARCHIVE_MODE)
+        except BaseException:
+            os.close(handle)
+            raise
+        url, expires, stop = part.url, expires_time(self.job), self.threads.stop
+        self.threads.start(index, lambda: fetch_archive(self.client, url, part.path, self.validate, expires, temp_file=(handle, temp), stop=stop))
+
+    def _finished(self, finished: Finished) -> None:
+        index, error = finished.key, finished.error
+        if error is None:
+            self.fetched[index] = finished.value
+            return
+        self.temps.pop(index, None)  # fetch_archive removed it
+        if isinstance(error, Stopped):
+            return
+        if not isinstance(error, DownloadFailed):
+            raise error  # not a download's failure: a bug, shown as one
+        part = self.parts[index]
+        self.failures[index] = LinkRefused(part, str(error)) if error.link_refused else error
+        self.threads.stop.set()
+
+    def _place_in_order(self, todo: list[int]) -> None:
+        """Move into place the fetched archives whose earlier parts are all in place (none while any failure stands)."""
+        for index in todo:
+            if self.failures or index in self.done:
+                continue
+            if index not in self.fetched:
+                return
+            self._place(index)
+            self._write_incomplete()
+
+    def _place(self, index: int) -> None:
+        part, saved = self.parts[index], self.fetched.pop(index)
+        Destination(part.path, self.archives.files).place(saved['temp'], part.path)
+        self.temps.pop(index, None)
+        entry = {'file': os.path.basename(part.path), 'replica_set': part.replica_set, 'size': saved['size'], 'sha256': saved['sha256'],
+                 'mtime_ns': os.stat(part.path).st_mtime_ns, 'restore_job_id': self.job.get('id')}
+        self.done[index] = (entry, dict(self.archives._view(part.path, entry), changed=True))  # pylint: disable=protected-access
+
+    def _abandon(self) -> None:
+        """Stop every transfer and remove every temp file not moved into place (a stopped worker removes its own too)."""
+        self.threads.stop.set()
+        for temp in list(self.temps.values()):
+            try:
+                os.unlink(temp)
+            except FileNotFoundError:
+                pass
+        self.temps.clear()
+        self.fetched.clear()
+
+    def _progress(self) -> str:
+        return self.archives._progress([self.done[i][0] for i in sorted(self.done)], self.parts)  # pylint: disable=protected-access
+
+    def _failure(self) -> Exception:
+        """The failure to report: the first (in the set's order) that a new download job cannot cure, else the first refusal."""
+        ordered = [self.failures[index] for index in sorted(self.failures)]
+        failure = next((item for item in ordered if not isinstance(item, LinkRefused)), ordered[0])
+        if isinstance(failure, LinkRefused):
+            return failure
+        index = next(i for i in sorted(self.failures) if self.failures[i] is failure)
+        return TaskError(f'Failed to download {os.path.basename(self.parts[index].path)} (restore job {self.job.get("id")}): {failure}. '
+                         f'{self._progress()}', job_id=self.job.get('id'))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import email.utils
 import random
+import threading
 import time
 import traceback
 import typing as t
@@ -125,6 +126,7 @@ class AtlasClient:
         self.rng = rng
         # time.monotonic() by which the task must be done (its wait budget); None: no budget but the 120 s pause ceiling
         self.deadline = deadline
+        self._lock = threading.Lock()  # counters shared by the threads that fetch the archives of a set
         self.retries_used = 0       # retries actually spent, over every request of this client
         self.retry_seconds = 0.0    # time spent waiting before them
         self.retry_reasons: dict[str, int] = {}
@@ -265,9 +267,10 @@ class AtlasClient:
 
     def note_retry(self, reason: str, delay: float) -> None:
         """Count one retry (of a request, a poll or a transfer) and the time it cost."""
-        self.retries_used += 1
-        self.retry_seconds += delay
-        self.retry_reasons[reason] = self.retry_reasons.get(reason, 0) + 1
+        with self._lock:
+            self.retries_used += 1
+            self.retry_seconds += delay
+            self.retry_reasons[reason] = self.retry_reasons.get(reason, 0) + 1
 
     def count_transient(self, error: AtlasApiError, delay: float) -> None:
         """A waiter's on_transient hook: a poll that met a transient error counts as a retry too."""

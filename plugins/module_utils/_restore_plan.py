@@ -39,6 +39,7 @@ class RestoreOptions(t.NamedTuple):
     validate_archive: bool = True
     check_mode: bool = False
     diff: bool = False
+    parallel_downloads: int = 4
 
 
 class RestorePlan:
@@ -204,7 +205,8 @@ class RestorePlan:
         download host refuses one, one new download job is requested (it changes no cluster) and the rest fetched from it."""
         archives = t.cast(ArchiveSet, self.archives)
         try:
-            return job, archives.fetch(self.client, job, validate=self.opts.validate_archive, force=self.opts.force)
+            return job, archives.fetch(self.client, job, validate=self.opts.validate_archive, force=self.opts.force,
+                                       parallel=self.opts.parallel_downloads)
         except LinkRefused as refused:
             if created:
                 raise TaskError(f'The download host refused the new link of {refused.part.replica_set or "the archive"} of restore job '
@@ -213,7 +215,8 @@ class RestorePlan:
                       'links. Requesting a new download of the snapshot.')
         fresh = self.jobs.wait_until_finished(self._start(self.jobs.list_jobs(), replaces=job))
         try:
-            return fresh, archives.fetch(self.client, fresh, validate=self.opts.validate_archive, force=False)
+            return fresh, archives.fetch(self.client, fresh, validate=self.opts.validate_archive, force=False,
+                                         parallel=self.opts.parallel_downloads)
         except LinkRefused as refused:
             raise TaskError(f'The download host refused the new link of {refused.part.replica_set or "the archive"} of restore job '
                             f'{fresh["id"]}: {refused.reason}. {archives.progress_message(fresh)}', job_id=fresh['id']) from None

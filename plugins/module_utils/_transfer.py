@@ -39,6 +39,11 @@ CHUNK_SIZE = 1024 * 1024
 Observer = t.Callable[[t.Optional[memoryview]], None]
 
 
+class Stopped(Exception):
+    """The caller's stop flag was set (another archive of the set failed, or the task is ending): the transfer ended at
+    its next chunk, unfinished."""
+
+
 class _NoCredentials:
     """Auth for pre-signed URLs: no Authorization header at all.
 
@@ -51,7 +56,7 @@ class _NoCredentials:
 
 
 def download(client: AtlasClient, url: str, fileobj: t.Any, *, chunk_size: int = CHUNK_SIZE,
-             observers: t.Sequence[Observer] = (), link_expires: datetime.datetime | None = None) -> dict:
+             observers: t.Sequence[Observer] = (), link_expires: datetime.datetime | None = None, stop: t.Any = None) -> dict:
     """Stream a pre-signed URL into fileobj WITHOUT Atlas credentials; return status, size, sha256, content_length,
     first_bytes and resumes.
 
@@ -64,7 +69,8 @@ def download(client: AtlasClient, url: str, fileobj: t.Any, *, chunk_size: int =
     Content-Length) continues with an HTTP Range request from the bytes already written, up to the client's `retries`
     times and only while the link is valid (link_expires, judged on Atlas's clock); the hash and observers see one
     continuous stream. Every chunk is written whole or the write fails (WriteFailed, with the OS's reason: a full disk,
-    a file-size limit as EFBIG, never SIGXFSZ). Errors never show the URL's query.
+    a file-size limit as EFBIG, never SIGXFSZ). Errors never show the URL's query. stop (a threading.Event) is looked at
+    before every chunk and before a resume: once set, Stopped is raised there.
     """
     session = requests.Session()  # a separate session: storage services reject (and must never see) Atlas auth
     session.auth = _NoCredentials()
@@ -78,11 +84,12 @@ def download(client: AtlasClient, url: str, fileobj: t.Any, *, chunk_size: int =
         while True:
             try:
                 with size_limit_raises():
-                    _stream(client, session, url, fileobj, pool, workers, transfer)
+                    _stream(client, session, url, fileobj, pool, workers, transfer, stop)
                 break
             except AtlasApiError as err:
                 if not _may_resume(client, err, transfer, link_expires):
                     raise
+                _check_stop(stop)
                 client.pause_before_retry(f'download {err.error_code}', transfer.resumes)
                 transfer.resumes += 1
     finally:
@@ -102,15 +109,22 @@ def _may_resume(client: AtlasClient, err: AtlasApiError, transfer: Transfer, lin
     return link_expires is None or client.now() < link_expires
 
 
+def _check_stop(stop: t.Any) -> None:
+    if stop is not None and stop.is_set():
+        raise Stopped()
+
+
 def _stream(client: AtlasClient, session: t.Any, url: str, fileobj: t.Any, pool: BufferPool, workers: list[ChunkWorker],
-            transfer: Transfer) -> None:
+            transfer: Transfer, stop: t.Any = None) -> None:
     """GET url (from transfer.size on, with Range, when continuing) and copy its body to fileobj and the workers."""
+    _check_stop(stop)  # not even a request once stopped
     headers = {'Range': f'bytes={transfer.size}-'} if transfer.size else {}
     try:
         with session.get(url, stream=True, timeout=client.timeout, verify=client.verify, headers=headers) as response:
             skip = transfer.accept(response, url)
             readinto = raw_reader(response.raw)
             while True:
+                _check_stop(stop)
                 buffer = pool.take()
                 try:
                     # raw bytes: a .tgz served with Content-Encoding gzip must not be unpacked on the way

@@ -138,6 +138,19 @@ options:
       - Read each archive as a gzip'd tar before moving it into place.
     type: bool
     default: true
+  parallel_downloads:
+    description:
+      - For V(download) with O(dest), how many archives of the set are fetched at once (a sharded cluster has one per
+        shard and config server; a replica set has one). From 1 to 16; V(1) fetches them one after another.
+      - Each archive takes the same path whatever this number - its own temporary file, verified, synced and moved into
+        place - and they are moved into place and recorded in the manifest in the set's order. When one fails, the
+        others stop at their next chunk and their temporary files are removed; archives already whole are kept and
+        recorded in a manifest marked incomplete, and the task fails naming the archive and the cause.
+      - Storage services limit the speed of each connection, so fetching several archives at once is usually faster
+        by about as many times, up to the number of archives, until the network or the disk is the limit.
+    type: int
+    default: 4
+    version_added: 0.4.0
   mode:
     description:
       - For V(download), the permissions of the archives in O(dest).
@@ -369,6 +382,8 @@ def check_params(atlas: AtlasModule) -> None:
         raise TaskError('dest goes with delivery_type download and wait: true (the archives can only be fetched once ready).')
     if params['max_age'] is not None and params['max_age'] < 0:
         raise TaskError(f'max_age must be 0 or more, got {params["max_age"]}.')
+    if not 1 <= params['parallel_downloads'] <= 16:
+        raise TaskError(f'parallel_downloads must be between 1 and 16, got {params["parallel_downloads"]}.')
 
 
 def check_dest(atlas: AtlasModule, files: AnsibleFiles) -> None:
@@ -387,7 +402,7 @@ def options(atlas: AtlasModule) -> RestoreOptions:
                              params['target_cluster_name'] if restores else None, params['point_in_time_utc_seconds'],
                              params['oplog_ts'], params['oplog_inc'])
     return RestoreOptions(atlas.group_id, atlas.cluster_name, request, params['allow_restore_to_source'], params['max_age'], params['wait'],
-                          params['force'], params['validate_archive'], atlas.check_mode, atlas.module._diff)
+                          params['force'], params['validate_archive'], atlas.check_mode, atlas.module._diff, params['parallel_downloads'])
 
 
 def run(atlas: AtlasModule) -> None:
@@ -428,6 +443,7 @@ def main() -> None:
             dest=dict(type='path'),
             force=dict(type='bool', default=False),
             validate_archive=dict(type='bool', default=True),
+            parallel_downloads=dict(type='int', default=4),
         ),
         required_if=[
             ('state', 'present', ('delivery_type',)),

@@ -36,6 +36,8 @@ DEFAULTS: dict[str, t.Any] = {
     'snapshot_durations': {'queued': 1, 'in_progress': 2},
     'download_duration': 1,
     'archive_size': 1048576,
+    # Bytes per second that the download host sends on each connection (a storage service's per-connection cap); 0: no cap.
+    'download_bandwidth_per_connection': 0,
     'link_lifetime': 14400,
     'failing_clusters': [],
     'failing_downloads': [],
@@ -169,7 +171,8 @@ def validate(partial: t.Any, allow_seed: bool = False) -> dict[str, t.Any]:
             if not isinstance(value, bool):
                 raise ConfigError(f'pit_legacy_fields must be true or false, got {value!r}')
         else:
-            _number(key, value, 0 if key in ('download_duration', 'restore_duration', 'restore_download_duration', 'list_lag_seconds') else 0.001)
+            _number(key, value, 0 if key in ('download_duration', 'restore_duration', 'restore_download_duration', 'list_lag_seconds',
+                                             'download_bandwidth_per_connection') else 0.001)
     return partial
 
 

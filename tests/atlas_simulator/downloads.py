@@ -172,6 +172,40 @@ class Archives:
         return archive
 
 
+class Throttle:
+    """Paces one connection's body to `rate` bytes per second, as a storage service caps each connection (S3 serves one
+    GET at some tens of MiB/s; parallel GETs are how clients go faster). Bytes go out in slices of at most SLICE; after
+    each, the sender sleeps until the time the bytes so far are due at that rate. rate 0: no cap, no sleep.
+
+    sleep and clock are the simulator's (time.sleep and time.monotonic): a test swaps them for a recorder and a fake clock,
+    so it sees exactly the pauses asked for and never waits for them."""
+
+    SLICE = 64 * 1024
+
+    def __init__(self, rate: float, sleep: t.Callable[[float], None] = time.sleep, clock: t.Callable[[], float] = time.monotonic) -> None:
+        self.rate = float(rate)
+        self.sleep = sleep
+        self.clock = clock
+        self.sent = 0
+        self.started: float | None = None
+
+    def slices(self, chunks: t.Iterable[bytes]) -> t.Iterator[bytes]:
+        """The chunks' bytes, in slices, each one released only when it is due."""
+        for chunk in chunks:
+            if not self.rate:
+                yield chunk
+                continue
+            for start in range(0, len(chunk), self.SLICE):
+                piece = chunk[start:start + self.SLICE]
+                if self.started is None:
+                    self.started = self.clock()
+                yield piece
+                self.sent += len(piece)
+                delay = self.started + self.sent / self.rate - self.clock()
+                if delay > 0:
+                    self.sleep(delay)
+
+
 def restore_object_path(job_id: str, snapshot_id: str) -> str:
     """Where a dedicated restore job's archive lives: named like Atlas's restore-<snapshotId>.tar.gz."""
     return f'{PATH_PREFIX}{job_id}/restore-{snapshot_id}.tar.gz'
@@ -191,4 +225,4 @@ def parse_object_path(path: str) -> tuple[str, str] | None:
     return (parts[0], parts[1]) if len(parts) == 2 and all(parts) else None
 
 
-__all__ = ['Archive', 'Archives', 'Signer', 'parse_object_path', 'restore_object_path', 's3_error', 'PATH_PREFIX']
+__all__ = ['Archive', 'Archives', 'Signer', 'Throttle', 'parse_object_path', 'restore_object_path', 's3_error', 'PATH_PREFIX']

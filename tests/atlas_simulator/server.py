@@ -20,7 +20,7 @@ import urllib.parse
 from atlas_simulator import control, oauth, routes
 from atlas_simulator.auth import Unauthorized, check_access_list, check_group_access, check_permission, scheme_of
 from atlas_simulator.config import tenant_gone
-from atlas_simulator.downloads import Archive, parse_object_path, s3_error
+from atlas_simulator.downloads import Archive, Throttle, parse_object_path, s3_error
 from atlas_simulator.errors import ApiError
 from atlas_simulator.routes_common import Context
 from atlas_simulator.simulator import Simulator
@@ -321,15 +321,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return start, 206, partial
 
     def write_body(self, archive: Archive, start: int, fault: dict[str, t.Any] | None) -> bool:
-        """Send the body from byte `start`; True when it went out to its last byte."""
+        """Send the body from byte `start`, at most download_bandwidth_per_connection bytes per second; True when it went
+        out to its last byte."""
         remaining = archive.length - start
+        sim = self.server.sim
+        throttle = Throttle(sim.config['download_bandwidth_per_connection'], sim.throttle_sleep, sim.throttle_clock)
         if fault is None:
-            for chunk in archive.chunks(start=start):
+            for chunk in throttle.slices(archive.chunks(start=start)):
                 self.wfile.write(chunk)
             return True
         cut = fault.get('after_bytes')
         cut = remaining // 2 if cut is None else min(int(cut), remaining)
-        for chunk in archive.chunks(cut, start=start):
+        for chunk in throttle.slices(archive.chunks(cut, start=start)):
             self.wfile.write(chunk)
         self.wfile.flush()
         if fault['action'] == 'reset':
@@ -340,7 +343,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True  # a clean close (FIN) before Content-Length bytes
             return False
         time.sleep(float(fault['delay']))  # stall
-        for chunk in archive.chunks(remaining - cut, start=start + cut):
+        for chunk in throttle.slices(archive.chunks(remaining - cut, start=start + cut)):
             self.wfile.write(chunk)
         return True
 

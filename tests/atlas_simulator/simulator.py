@@ -7,6 +7,7 @@ with reset to the seed and live configuration changes. Shared by both listeners 
 from __future__ import annotations
 
 import threading
+import time
 import typing as t
 
 from atlas_simulator import config as config_mod, fleet, seed
@@ -29,6 +30,9 @@ class Simulator:
         self.archives = Archives()
         self.log: list[dict[str, t.Any]] = []
         self.log_lock = threading.Lock()
+        # download_bandwidth_per_connection's pacing: real time by default; tests swap in a recorder and a fake clock
+        self.throttle_sleep: t.Callable[[float], None] = time.sleep
+        self.throttle_clock: t.Callable[[], float] = time.monotonic
         self.download_base = ''
         self.config: dict[str, t.Any] = {}
         self.world: World  # the home project (GROUP_ID unless project_id is seeded)

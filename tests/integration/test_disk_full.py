@@ -70,3 +70,33 @@ def test_a_file_size_limit_fails_the_task_and_leaves_the_previous_archive(runner
     assert (archives / 'keep.tgz').read_bytes() == PREVIOUS
     assert sorted(os.listdir(archives)) == ['keep.tgz', 'whole.tgz']  # no .part left behind
     assert 'X-Amz-Signature' not in limited.stdout
+
+
+SET_TASK = """
+- name: Download Sharded0's archives, three at once
+  mongodb_atlas.backup.atlas_restore_job:
+    cluster_name: Sharded0
+    delivery_type: download
+    snapshot_id: 65a000000000000000000201
+    dest: "{{ output_dir }}/set"
+    parallel_downloads: 3
+  register: downloaded
+"""
+
+
+def test_a_file_size_limit_met_in_worker_threads_fails_the_set_cleanly(runner, sim, tmp_path):
+    """The set's archives are written by worker threads: a file-size limit met there fails the task with the OS's reason
+    (EFBIG: CPython ignores SIGXFSZ, and the module's thread ignores it again for the workers), the other transfers stop,
+    and no .part file, archive or manifest is left."""
+    (tmp_path / 'set').mkdir()
+    sim.reset({'archive_size': 4 * 1024 * 1024})
+    task_file = tmp_path / 'set.task.yml'
+    task_file.write_text(SET_TASK)
+    playbook = tmp_path / 'set-play.yml'
+    playbook.write_text(PLAY.format(scenario='set under a file-size limit', path=json.dumps(str(task_file))))
+    limited = run(runner, str(playbook), file_size_limit=3 * 1024 * 1024)
+    assert limited.returncode != 0, limited.stdout[-5000:]
+    assert 'could not write beside' in limited.stdout and 'file-size limit' in limited.stdout, limited.stdout[-5000:]
+    assert 'No archive of the set is in dest' in limited.stdout and 'Traceback' not in limited.stdout
+    assert os.listdir(tmp_path / 'set') == []  # no .part file, no archive, no manifest
+    assert 'X-Amz-Signature' not in limited.stdout

@@ -26,7 +26,7 @@ TASK = """
 """
 
 
-def module_pids() -> list[int]:
+def module_pids(name: str = 'AnsiballZ_atlas_tenant_download') -> list[int]:
     pids = []
     for entry in os.listdir('/proc'):
         if entry.isdigit():
@@ -35,7 +35,7 @@ def module_pids() -> list[int]:
                     cmdline = handle.read()
             except OSError:
                 continue
-            if b'AnsiballZ_atlas_tenant_download' in cmdline:
+            if name.encode() in cmdline:
                 pids.append(int(entry))
     return pids
 
@@ -73,3 +73,49 @@ def test_sigterm_mid_download_leaves_no_part_file_and_dest_intact(runner, sim, t
     assert sorted(os.listdir(archives)) == ['keep.tgz']  # no .part left behind
     assert (archives / 'keep.tgz').read_bytes() == b'previous archive\n'
     assert 'X-Amz-Signature' not in out
+
+
+SET_TASK = """
+- name: Download Sharded0's archives, three at once
+  mongodb_atlas.backup.atlas_restore_job:
+    cluster_name: Sharded0
+    delivery_type: download
+    snapshot_id: 65a000000000000000000201
+    dest: "{{ output_dir }}/set"
+    parallel_downloads: 3
+"""
+
+
+def test_sigterm_while_a_sets_archives_stream_in_worker_threads_leaves_nothing(runner, sim, tmp_path):
+    """The archives stream in worker threads, where no signal handler can be installed: the module's own thread takes the
+    SIGTERM, stops them, removes every temp file and fails at once, without waiting for the stalled transfers."""
+    dest = tmp_path / 'set'
+    dest.mkdir()
+    sim.reset({'archive_size': 8 * 1024 * 1024})
+    requests.post(sim.control + '/faults', json={'method': 'GET', 'path': '^/backup-downloads/', 'action': 'stall', 'delay': 120, 'count': 3},
+                  timeout=10).raise_for_status()
+    task_file = tmp_path / 'set-task.yml'
+    task_file.write_text(SET_TASK)
+    play = tmp_path / 'sigterm-set-play.yml'
+    play.write_text(PLAY.format(scenario="sigterm set", path=json.dumps(str(task_file))))
+    proc = runner.start(str(play))
+    try:
+        deadline = time.monotonic() + 120
+        parts = []
+        while time.monotonic() < deadline:  # wait for real progress: three .part files with bytes in them
+            parts = [path for path in glob.glob(str(dest / '.Sharded0-*.part')) if os.path.getsize(path) > 0]
+            if len(parts) == 3 and module_pids('AnsiballZ_atlas_restore_job'):
+                break
+            assert proc.poll() is None, proc.stdout.read()
+            time.sleep(0.05)
+        assert len(parts) == 3, 'the three transfers never ran at once'
+        for pid in module_pids('AnsiballZ_atlas_restore_job'):
+            os.kill(pid, signal.SIGTERM)
+        out, _err = proc.communicate(timeout=60)  # far less than the 120 s stall: nothing waited for the workers
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode != 0, out
+    assert 'stopped (SIGTERM) during the download' in out and 'No archive of the set is in dest' in out, out[-5000:]
+    assert os.listdir(dest) == []  # no .part file, no archive, no manifest
+    assert 'X-Amz-Signature' not in out and 'Traceback' not in out

@@ -52,7 +52,7 @@ LAYERS = {
     '_roles': -1,
     '_errors': 0, '_time': 0,
     '_token': 1, '_token_cache': 1, '_client': 1, '_records': 1, '_explain': 1,
-    '_disk': 1, '_auth': 2, '_transfer': 2, '_cluster': 2, '_waiter': 2, '_jobs': 2,
+    '_disk': 1, '_threads': 1, '_auth': 2, '_transfer': 2, '_cluster': 2, '_waiter': 2, '_jobs': 2,
     '_writes': 3, '_snapshots': 3, '_archive': 3, '_schedule_policy': 3, '_schedule': 4,
     '_download_jobs': 4, '_restore_jobs': 4, '_archive_set': 4, '_snapshot_ops': 4,
     '_restore_plan': 5, '_snapshot_plan': 5, '_flex_download': 5, '_module': 5,

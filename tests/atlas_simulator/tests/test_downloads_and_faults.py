@@ -11,6 +11,7 @@ import io
 import itertools
 import socket
 import tarfile
+import threading
 import time
 import urllib.parse
 import zlib
@@ -217,3 +218,49 @@ def test_drop_after_write_loses_an_error_answer_too_and_other_paths_still_answer
     assert sim.log()[-1]['status'] is None
     outside = requests.get(sim.url + '/not-atlas', timeout=10)
     assert outside.status_code == 404 and outside.headers['X-Error-Code'] == 'RESOURCE_NOT_FOUND'
+
+
+class PacingRecorder:
+    """The simulator's throttle sleep and clock, per connection thread: a sleep is recorded and moves that thread's own
+    fake clock on, so nothing waits and every pause asked for is seen."""
+
+    def __init__(self) -> None:
+        self.local = threading.local()
+        self.sleeps: dict[str, list[float]] = {}
+        self.lock = threading.Lock()
+
+    def clock(self) -> float:
+        return getattr(self.local, 'now', 0.0)
+
+    def sleep(self, seconds: float) -> None:
+        self.local.now = self.clock() + seconds
+        with self.lock:
+            self.sleeps.setdefault(threading.current_thread().name, []).append(seconds)
+
+
+def test_download_bandwidth_per_connection_paces_each_connection_on_its_own(sim, owner, monkeypatch):
+    url = ready_link(sim, owner)
+    uncapped = requests.get(url, timeout=10).content
+    pacing = PacingRecorder()
+    monkeypatch.setattr(sim.sim, 'throttle_sleep', pacing.sleep)
+    monkeypatch.setattr(sim.sim, 'throttle_clock', pacing.clock)
+    assert requests.get(url, timeout=10).content == uncapped and pacing.sleeps == {}  # the default: no cap, no pause
+    rate = 256 * 1024
+    assert sim.control('PATCH', 'config', {'download_bandwidth_per_connection': rate}).status_code == 200
+    bodies = []
+    threads = [threading.Thread(target=lambda: bodies.append(requests.get(url, timeout=10).content)) for _index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert bodies == [uncapped, uncapped]  # the same bytes, paced
+    assert len(pacing.sleeps) == 2  # one timeline per connection: two at once each get the whole rate, not half of it
+    for pauses in pacing.sleeps.values():
+        assert sum(pauses) == pytest.approx(len(uncapped) / rate)  # 1 MiB at 256 KiB/s: 4 s on that connection's clock
+        assert len(pauses) >= len(uncapped) // (64 * 1024)  # in slices of at most 64 KiB, not one burst
+    pacing.sleeps.clear()
+    resumed = requests.get(url, headers={'Range': 'bytes=524288-'}, timeout=10)
+    assert resumed.status_code == 206 and resumed.content == uncapped[524288:]
+    assert sum(next(iter(pacing.sleeps.values()))) == pytest.approx((len(uncapped) - 524288) / rate)  # a resume is paced too
+    assert sim.control('PATCH', 'config', {'download_bandwidth_per_connection': -1}).status_code == 400
+    assert sim.control('GET', 'config').json()['download_bandwidth_per_connection'] == rate

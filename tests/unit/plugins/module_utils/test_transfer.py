@@ -22,7 +22,7 @@ import responses
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import USER_AGENT
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._disk import WriteFailed
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._transfer import ChunkWorker, download
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._transfer import ChunkWorker, Stopped, download
 from ansible_collections.mongodb_atlas.backup.tests.unit.plugins.module_utils.atlas_http import SNAPSHOTS, client, reset
 
 
@@ -379,3 +379,26 @@ def test_download_fails_on_a_write_that_takes_nothing():
     with pytest.raises(WriteFailed) as caught:
         download(client(), SIGNED, sink)
     assert 'took no more bytes' in str(caught.value) and sink.calls == 1  # no endless loop
+
+
+@responses.activate
+def test_a_set_stop_flag_ends_the_transfer_at_its_next_chunk():
+    """The archives of a set are fetched in parallel: when one fails, the others stop at their next chunk."""
+    body = b'\x1f\x8b' + bytes(range(256)) * 20
+    responses.add(responses.GET, URL, body=body, headers={'Content-Length': str(len(body))})
+    stop = threading.Event()
+
+    class StopAfterFirstChunk(io.BytesIO):
+        def write(self, data):
+            stop.set()  # as another part's failure would, while this chunk is being written
+            return super().write(data)
+
+    sink = StopAfterFirstChunk()
+    with pytest.raises(Stopped):
+        download(client(), SIGNED, sink, chunk_size=1000, stop=stop)
+    assert sink.getvalue() == body[:1000]  # the chunk in hand was written whole, no further one was read
+    with pytest.raises(Stopped):
+        download(client(), SIGNED, io.BytesIO(), chunk_size=1000, stop=stop)  # set before the start: not even a request
+    assert len(responses.calls) == 1
+    unset = io.BytesIO()
+    assert download(client(), SIGNED, unset, chunk_size=1000, stop=threading.Event())['size'] == len(body) and unset.getvalue() == body

@@ -53,6 +53,8 @@ def test_restore_uses_the_flex_job_it_finds_after_the_tenant_sunset(run_module):
     ({'delivery_type': 'automated', 'snapshot_id': 'a' * 24, 'target_cluster_name': 'Staging0', 'dest': '/tmp'}, 'dest goes with'),
     ({'state': 'absent'}, 'restore_job_id'),
     ({}, 'delivery_type'),
+    ({'delivery_type': 'download', 'snapshot_id': 'a' * 24, 'dest': '/tmp', 'parallel_downloads': 0}, 'parallel_downloads must be between 1 and 16, got 0'),
+    ({'delivery_type': 'download', 'snapshot_id': 'a' * 24, 'dest': '/tmp', 'parallel_downloads': 17}, 'parallel_downloads must be between 1 and 16, got 17'),
 ])
 @responses.activate
 def test_contradictions_fail_before_any_request(run_module, args, says):
