@@ -38,6 +38,7 @@ DEFAULTS: dict[str, t.Any] = {
     'archive_size': 1048576,
     # Bytes per second that the download host sends on each connection (a storage service's per-connection cap); 0: no cap.
     'download_bandwidth_per_connection': 0,
+    'archive_content': 'random',
     'link_lifetime': 14400,
     'failing_clusters': [],
     'failing_downloads': [],
@@ -165,6 +166,9 @@ def validate(partial: t.Any, allow_seed: bool = False) -> dict[str, t.Any]:
             _names(key, value)
         elif key == 'archive_size':
             _number(key, value, 1024, integer=True)
+        elif key == 'archive_content':
+            if value not in ('random', 'mongodump'):
+                raise ConfigError(f'archive_content must be random or mongodump, got {value!r}')
         elif key == 'fail_next_restores':
             _number(key, value, 0, integer=True)
         elif key == 'pit_legacy_fields':

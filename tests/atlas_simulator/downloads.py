@@ -11,6 +11,8 @@ An archive is a gzip'd tar of a mongodump-like tree whose one big file repeats a
 block seeded by the snapshot id. The gzip uses stored (uncompressed) deflate blocks that this
 module frames itself, so the exact Content-Length is arithmetic and the body is streamed from two
 pre-framed 1 MiB buffers: serving 1 GiB needs neither 1 GiB of memory nor a file on disk.
+With content "mongodump" the repeated block is BSON-like documents instead, deflated once at level 6
+after a full flush (no history), so its deflate bytes repeat: about 4.6x compressible, like a real dump.
 """
 from __future__ import annotations
 
@@ -103,10 +105,39 @@ def _frame(data: bytes, final: bool) -> bytes:
     return bytes(out)
 
 
-class Archive:
-    """The layout of one deterministic archive: head, N identical framed periods, tail, gzip trailer."""
+CONTENTS = ('random', 'mongodump')
 
-    def __init__(self, snapshot_id: str, target_size: int) -> None:
+
+def mongodump_block(seed: str, size: int) -> bytes:
+    """BSON-like order documents (ids, customers, amounts, statuses, cities, dates): about 4.6x compressible at level 6."""
+    rnd = random.Random(seed)
+    statuses = [b'paid', b'shipped', b'open', b'refunded', b'cancelled']
+    cities = [b'Lisbon', b'Austin', b'Osaka', b'Lagos', b'Dublin', b'Pune', b'Quito', b'Perth']
+    process = rnd.randbytes(5)
+    parts = []
+    total = 0
+    while total < size:
+        oid = (1700000000 + total // 4096).to_bytes(4, 'big') + process + (total // 64).to_bytes(3, 'big')
+        doc = (b'\x8a\x00\x00\x00\x07_id\x00%s\x02customer\x00\x0c\x00\x00\x00cust-%06d\x00\x01total\x00%s'
+               b'\x02status\x00%s\x00\x02city\x00%s\x00\x09createdAt\x00%s\x10qty\x00%s\x00'
+               % (oid, rnd.randrange(10 ** 6), rnd.randbytes(5) + b'\x40\x8f\x40', rnd.choice(statuses),
+                  rnd.choice(cities), (1700000000000 + rnd.randrange(10 ** 9)).to_bytes(8, 'little'),
+                  rnd.randrange(1, 40).to_bytes(4, 'little')))
+        parts.append(doc)
+        total += len(doc)
+    return b''.join(parts)[:size]
+
+
+class Archive:
+    """The layout of one deterministic archive: head, N identical framed periods, tail, gzip trailer.
+
+    content 'random' (stored blocks, incompressible; target_size is the length) or 'mongodump' (deflated, about 4.6x;
+    target_size is the approximate length on the wire, the tar inside is about 4.6 times larger)."""
+
+    def __init__(self, snapshot_id: str, target_size: int, content: str = 'random') -> None:
+        if content == 'mongodump':
+            self._deflated(snapshot_id, target_size)
+            return
         raw_period = random.Random(snapshot_id).randbytes(PERIOD)  # deterministic, incompressible content
         prefix = b''.join(_tar_header(name, len(content)) + content + b'\0' * _pad(len(content), 512)
                           for name, content in _mongodump_files(snapshot_id))
@@ -125,6 +156,31 @@ class Archive:
         self.period = _frame(raw_period, False)
         self.periods = periods
         self.tail = _frame(tail_raw, True) + struct.pack('<II', crc, (len(prefix) + data_size + len(suffix)) & 0xFFFFFFFF)
+        self.length = len(self.head) + periods * len(self.period) + len(self.tail)
+        self.etag = hashlib.md5(self.head + self.tail).hexdigest()
+
+    def _deflated(self, snapshot_id: str, target_size: int) -> None:
+        raw_period = mongodump_block(snapshot_id, PERIOD)
+        deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
+        period = deflate.compress(raw_period) + deflate.flush(zlib.Z_FULL_FLUSH)  # after a full flush: no history, repeatable
+        periods = max(1, (target_size - 4096) // len(period))
+        data_size = periods * PERIOD
+        prefix = b''.join(_tar_header(name, len(content)) + content + b'\0' * _pad(len(content), 512)
+                          for name, content in _mongodump_files(snapshot_id))
+        prefix += _tar_header('dump/shop/orders.bson', data_size)
+        tar_size = len(prefix) + data_size + _pad(data_size, 512) + 1024
+        suffix = b'\0' * (_pad(data_size, 512) + 1024 + _pad(tar_size, RECORD))
+        deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
+        self.head = _GZIP_HEADER + deflate.compress(prefix) + deflate.flush(zlib.Z_FULL_FLUSH)
+        self.period = deflate.compress(raw_period) + deflate.flush(zlib.Z_FULL_FLUSH)
+        if self.period != period:
+            raise AssertionError('deflate after a full flush did not repeat')
+        crc = zlib.crc32(prefix)
+        for _period in range(periods):
+            crc = zlib.crc32(raw_period, crc)
+        crc = zlib.crc32(suffix, crc)
+        self.periods = periods
+        self.tail = deflate.compress(suffix) + deflate.flush(zlib.Z_FINISH) + struct.pack('<II', crc, (len(prefix) + data_size + len(suffix)) & 0xFFFFFFFF)
         self.length = len(self.head) + periods * len(self.period) + len(self.tail)
         self.etag = hashlib.md5(self.head + self.tail).hexdigest()
 
@@ -156,16 +212,16 @@ class Archives:
     """A small cache of archive layouts (each holds about 2 MiB whatever the archive size)."""
 
     def __init__(self, keep: int = 8) -> None:
-        self._cache: collections.OrderedDict[tuple[str, int], Archive] = collections.OrderedDict()
+        self._cache: collections.OrderedDict[tuple[str, int, str], Archive] = collections.OrderedDict()
         self._keep = keep
         self._lock = threading.Lock()
 
-    def get(self, snapshot_id: str, size: int) -> Archive:
-        key = (snapshot_id, size)
+    def get(self, snapshot_id: str, size: int, content: str = 'random') -> Archive:
+        key = (snapshot_id, size, content)
         with self._lock:
             archive = self._cache.get(key)
             if archive is None:
-                archive = self._cache[key] = Archive(snapshot_id, size)
+                archive = self._cache[key] = Archive(snapshot_id, size, content)
                 while len(self._cache) > self._keep:
                     self._cache.popitem(last=False)
             self._cache.move_to_end(key)

@@ -364,7 +364,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         refusal = sim.restore_link_refusal(parsed.path, object_ids[0])
         if refusal is not None:
             return 403, s3_error('AccessDenied', refusal), {}, None
-        archive = sim.archives.get(object_ids[1], int(sim.config['archive_size']))
+        archive = sim.archives.get(object_ids[1], int(sim.config['archive_size']), sim.config['archive_content'])
         headers = {'Content-Type': 'application/gzip', 'Content-Length': str(archive.length), 'ETag': f'"{archive.etag}"',
                    'Accept-Ranges': 'bytes', 'Content-Disposition': f'attachment; filename="{parsed.path.rsplit("/", 1)[1]}"'}
         return 200, b'', headers, archive

@@ -264,3 +264,21 @@ def test_download_bandwidth_per_connection_paces_each_connection_on_its_own(sim,
     assert sum(next(iter(pacing.sleeps.values()))) == pytest.approx((len(uncapped) - 524288) / rate)  # a resume is paced too
     assert sim.control('PATCH', 'config', {'download_bandwidth_per_connection': -1}).status_code == 400
     assert sim.control('GET', 'config').json()['download_bandwidth_per_connection'] == rate
+def test_mongodump_content_is_a_compressible_valid_tgz_of_about_the_size_asked(sim, owner):
+    archive = Archive('65a000000000000000000501', 3 * 1024 * 1024, 'mongodump')
+    data = b''.join(archive.chunks())
+    assert len(data) == archive.length and abs(archive.length - 3 * 1024 * 1024) < 300 * 1024
+    raw = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    inflated = raw.decompress(data)
+    assert raw.eof and raw.unused_data == b''  # the CRC and length check out
+    assert 4.3 < len(inflated) / len(data) < 5.0  # like a real mongodump archive, not stored blocks
+    with tarfile.open(fileobj=io.BytesIO(data), mode='r:gz') as tar:
+        orders = tar.getmember('dump/shop/orders.bson')
+        assert orders.size > 10 * 1024 * 1024 and tar.extractfile(orders).read(5)[:1] == b'\x8a'
+    big = Archive('65a000000000000000000501', 1 << 30, 'mongodump')  # only the layout is built
+    assert abs(big.length - (1 << 30)) < 2 * 1024 * 1024 and len(big.period) < PERIOD // 4
+    assert sim.control('PATCH', 'config', {'archive_content': 'mongodump', 'archive_size': 400000}).status_code == 200
+    body = requests.get(ready_link(sim, owner), timeout=10).content
+    assert len(gzip.decompress(body)) > 4 * len(body)
+    refused = sim.control('PATCH', 'config', {'archive_content': 'zstd'})
+    assert refused.status_code == 400 and 'archive_content' in refused.json()['error']
