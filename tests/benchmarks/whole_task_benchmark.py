@@ -77,6 +77,7 @@ DOWNLOAD = '''      mongodb_atlas.backup.atlas_tenant_download:
         validate_archive: {validate}
 '''
 
+
 def variants(baseline: str | None) -> list[tuple[str, str]]:
     """(key, label) in table order; module keys are validated/unvalidated, with @REV for the baseline's."""
     rows = [('curl', 'curl -o FILE (the reference)'),
