@@ -264,6 +264,8 @@ def test_download_bandwidth_per_connection_paces_each_connection_on_its_own(sim,
     assert sum(next(iter(pacing.sleeps.values()))) == pytest.approx((len(uncapped) - 524288) / rate)  # a resume is paced too
     assert sim.control('PATCH', 'config', {'download_bandwidth_per_connection': -1}).status_code == 400
     assert sim.control('GET', 'config').json()['download_bandwidth_per_connection'] == rate
+
+
 def test_mongodump_content_is_a_compressible_valid_tgz_of_about_the_size_asked(sim, owner):
     archive = Archive('65a000000000000000000501', 3 * 1024 * 1024, 'mongodump')
     data = b''.join(archive.chunks())
