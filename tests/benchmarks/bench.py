@@ -23,7 +23,6 @@ import datetime
 import json
 import os
 import platform
-import random
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ import tempfile
 import textwrap
 import time
 import zlib
+from simulator_process import NO_RATE_LIMIT, start_simulator as start_simulator_process  # noqa: E402  pylint: disable=wrong-import-position
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -71,23 +71,11 @@ def run_measured(cmd: list[str], env: dict | None = None) -> dict:
 
 # ------------------------------------------------------------------ archives
 def mongodump_like_block(size: int, seed: int = 7) -> bytes:
-    """Documents shaped like a mongodump .bson: ids, customers, amounts, statuses, dates (about 4-5x compressible)."""
-    rnd = random.Random(seed)
-    statuses = [b'paid', b'shipped', b'open', b'refunded', b'cancelled']
-    cities = [b'Lisbon', b'Austin', b'Osaka', b'Lagos', b'Dublin', b'Pune', b'Quito', b'Perth']
-    parts = []
-    total = 0
-    process = rnd.randbytes(5)
-    while total < size:
-        oid = (1700000000 + total // 4096).to_bytes(4, 'big') + process + (total // 64).to_bytes(3, 'big')  # an ObjectId
-        doc = (b'\x8a\x00\x00\x00\x07_id\x00%s\x02customer\x00\x0c\x00\x00\x00cust-%06d\x00\x01total\x00%s'
-               b'\x02status\x00%s\x00\x02city\x00%s\x00\x09createdAt\x00%s\x10qty\x00%s\x00'
-               % (oid, rnd.randrange(10 ** 6), rnd.randbytes(5) + b'\x40\x8f\x40', rnd.choice(statuses),
-                  rnd.choice(cities), (1700000000000 + rnd.randrange(10 ** 9)).to_bytes(8, 'little'),
-                  rnd.randrange(1, 40).to_bytes(4, 'little')))
-        parts.append(doc)
-        total += len(doc)
-    return b''.join(parts)[:size]
+    """Documents shaped like a mongodump .bson (about 4-5x compressible): the simulator's own generator."""
+    if os.path.join(ROOT, 'tests') not in sys.path:
+        sys.path.insert(0, os.path.join(ROOT, 'tests'))
+    from atlas_simulator.downloads import mongodump_block  # pylint: disable=import-outside-toplevel
+    return mongodump_block(str(seed), size)
 
 
 def compressible_tgz(path: str, size: int) -> None:
@@ -120,13 +108,7 @@ def compressible_tgz(path: str, size: int) -> None:
 
 # ------------------------------------------------------------------ servers
 def start_simulator(size: int, tmp: str) -> tuple[subprocess.Popen, str]:
-    config = os.path.join(tmp, 'sim.json')
-    with open(config, 'w', encoding='utf-8') as handle:
-        json.dump({'archive_size': size, 'rate_limit': {'capacity': 100000, 'refill': 100000, 'period': 1}}, handle)
-    proc = subprocess.Popen([sys.executable, '-m', 'atlas_simulator', '--port', '0', '--config', config],
-                            env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, 'tests')), stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline() if proc.stdout else ''
-    return proc, line.rsplit(' ', 1)[1].strip()
+    return start_simulator_process(tmp, dict(NO_RATE_LIMIT, archive_size=size))
 
 
 def simulator_link(base_url: str) -> str:

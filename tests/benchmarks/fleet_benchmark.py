@@ -44,6 +44,7 @@ import requests
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from nightly_benchmark import BIN, ROOT, describe, install_collection, write_results  # noqa: E402  pylint: disable=wrong-import-position
+from simulator_process import start_simulator as start_simulator_process  # noqa: E402  pylint: disable=wrong-import-position
 
 PLAYBOOK = os.path.join(ROOT, 'docs', 'docsite', 'playbooks', 'nightly_fleet.yml')
 RESULTS = os.path.join(HERE, 'results', 'fleet.md')
@@ -124,17 +125,8 @@ def project_ids(count: int) -> list[str]:
 
 
 def start_simulator(tmp: str, projects: int, clusters: int) -> tuple[subprocess.Popen, str]:
-    config = os.path.join(tmp, 'sim.json')
-    with open(config, 'w', encoding='utf-8') as handle:
-        json.dump({'fleet': {'projects': projects, 'clusters_per_project': clusters}, 'snapshot_durations': {'queued': 0, 'in_progress': 0}},
-                  handle)
-    proc = subprocess.Popen([sys.executable, '-m', 'atlas_simulator', '--port', '0', '--config', config],  # pylint: disable=consider-using-with
-                            env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, 'tests')), stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    if 'ready on' not in line:
-        proc.terminate()
-        raise SystemExit(f'simulator did not start: {line!r}')
-    return proc, line.rsplit(' ', 1)[1].strip()
+    fleet = {'projects': projects, 'clusters_per_project': clusters}
+    return start_simulator_process(tmp, {'fleet': fleet, 'snapshot_durations': {'queued': 0, 'in_progress': 0}})
 
 
 def run(playbook: str, env: dict, projects: list[str], forks: int, cache: str, url: str) -> dict:

@@ -40,6 +40,7 @@ import tempfile
 import time
 
 import requests
+from simulator_process import NO_RATE_LIMIT, start_simulator as start_simulator_process  # noqa: E402  pylint: disable=wrong-import-position
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -115,17 +116,7 @@ def seed(count: int) -> list[dict]:
 
 
 def start_simulator(tmp: str, clusters: list[dict]) -> tuple[subprocess.Popen, str]:
-    config = os.path.join(tmp, 'sim.json')
-    with open(config, 'w', encoding='utf-8') as handle:
-        json.dump({'clusters': clusters, 'snapshot_durations': {'queued': 0, 'in_progress': 0},
-                   'rate_limit': {'capacity': 100000, 'refill': 100000, 'period': 1}}, handle)
-    proc = subprocess.Popen([sys.executable, '-m', 'atlas_simulator', '--port', '0', '--config', config],
-                            env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, 'tests')), stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    if 'ready on' not in line:
-        proc.terminate()
-        raise SystemExit(f'simulator did not start: {line!r}')
-    return proc, line.rsplit(' ', 1)[1].strip()
+    return start_simulator_process(tmp, dict(NO_RATE_LIMIT, clusters=clusters, snapshot_durations={'queued': 0, 'in_progress': 0}))
 
 
 def install_collection(tmp: str) -> str:

@@ -25,13 +25,13 @@ import platform
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 
 import requests
 
-from nightly_benchmark import BIN, GROUP, HERE, ROOT, install_collection, run_playbook, write_results
+from nightly_benchmark import BIN, GROUP, HERE, install_collection, run_playbook, write_results
+from simulator_process import NO_RATE_LIMIT, start_simulator as start_simulator_process  # noqa: E402  pylint: disable=wrong-import-position
 
 RESULTS = os.path.join(HERE, 'results', 'sharded_download.md')
 SNAPSHOT = '65a000000000000000000201'
@@ -58,17 +58,7 @@ PLAYBOOK = '''---
 
 
 def start_simulator(tmp: str, size: int, cap: int) -> tuple[subprocess.Popen, str]:
-    config = os.path.join(tmp, 'sim.json')
-    with open(config, 'w', encoding='utf-8') as handle:
-        json.dump({'archive_size': size, 'download_bandwidth_per_connection': cap, 'restore_download_duration': 0,
-                   'rate_limit': {'capacity': 100000, 'refill': 100000, 'period': 1}}, handle)
-    proc = subprocess.Popen([sys.executable, '-m', 'atlas_simulator', '--port', '0', '--config', config],
-                            env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, 'tests')), stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    if 'ready on' not in line:
-        proc.terminate()
-        raise SystemExit(f'simulator did not start: {line!r}')
-    return proc, line.rsplit(' ', 1)[1].strip()
+    return start_simulator_process(tmp, dict(NO_RATE_LIMIT, archive_size=size, download_bandwidth_per_connection=cap, restore_download_duration=0))
 
 
 def one_run(url: str, playbook: str, env: dict, tmp: str, parallel: int, label: str) -> float:

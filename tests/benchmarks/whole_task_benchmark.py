@@ -37,6 +37,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from bench import GROUP, MIB, ROOT, link_collection, machine, run_measured, simulator_link  # noqa: E402  pylint: disable=wrong-import-position
+from simulator_process import NO_RATE_LIMIT, start_simulator as start_simulator_process  # noqa: E402  pylint: disable=wrong-import-position
 
 SNAPSHOT = '65a000000000000000000501'
 BIN = os.path.dirname(sys.executable)
@@ -91,14 +92,7 @@ def variants(baseline: str | None) -> list[tuple[str, str]]:
 
 
 def start_simulator(size: int, content: str, tmp: str) -> tuple[subprocess.Popen, str]:
-    config = os.path.join(tmp, 'sim.json')
-    with open(config, 'w', encoding='utf-8') as handle:
-        json.dump({'archive_size': size, 'archive_content': content,
-                   'rate_limit': {'capacity': 100000, 'refill': 100000, 'period': 1}}, handle)
-    proc = subprocess.Popen([sys.executable, '-m', 'atlas_simulator', '--port', '0', '--config', config],
-                            env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, 'tests')), stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline() if proc.stdout else ''
-    return proc, line.rsplit(' ', 1)[1].strip()
+    return start_simulator_process(tmp, dict(NO_RATE_LIMIT, archive_size=size, archive_content=content))
 
 
 class Runner:
