@@ -151,10 +151,10 @@ class ArchiveSet:
         good = self.agreeing(manifest)
         if len(good) != len(manifest['parts']):
             return None
-        return [dict(self._view(path, entry), changed=self.files.apply_attributes(path, None)) for path, entry in good.items()]
+        return [dict(self.view(path, entry), changed=self.files.apply_attributes(path, None)) for path, entry in good.items()]
 
     @staticmethod
-    def _view(path: str, entry: dict[str, t.Any]) -> dict[str, t.Any]:
+    def view(path: str, entry: dict[str, t.Any]) -> dict[str, t.Any]:
         return {'path': path, 'replica_set': entry.get('replica_set') or None, 'size': entry.get('size'), 'sha256': entry.get('sha256')}
 
     def write_manifest(self, job_id: str, entries: list[dict[str, t.Any]], complete: bool) -> None:
@@ -187,7 +187,7 @@ class ArchiveSet:
         for index, part in enumerate(parts):
             entry = kept.get(part.path)
             if entry is not None and entry.get('replica_set', '') == part.replica_set:
-                done[index] = (entry, dict(self._view(part.path, entry), changed=self.files.apply_attributes(part.path, None)))
+                done[index] = (entry, dict(self.view(part.path, entry), changed=self.files.apply_attributes(part.path, None)))
             else:
                 todo.append(index)
         if todo:
@@ -195,7 +195,7 @@ class ArchiveSet:
         self.write_manifest(str(job.get('id')), [done[index][0] for index in sorted(done)], complete=True)
         return [done[index][1] for index in range(len(parts))]
 
-    def _progress(self, entries: list[dict[str, t.Any]], parts: list[SetPart]) -> str:
+    def progress(self, entries: list[dict[str, t.Any]], parts: list[SetPart]) -> str:
         if not entries:
             return 'No archive of the set is in dest; the files there were left as they were.'
         return (f'{len(entries)} of {len(parts)} archives are in dest; the manifest {os.path.basename(self.manifest_path)} marks the set '
@@ -204,7 +204,7 @@ class ArchiveSet:
     def progress_message(self, job: dict[str, t.Any]) -> str:
         """What a failed run leaves in dest, for the task's message."""
         manifest = self.read_manifest()
-        return self._progress(list(self.agreeing(manifest).values()), self.parts(job))
+        return self.progress(list(self.agreeing(manifest).values()), self.parts(job))
 
 
 class _SetFetch:
@@ -232,7 +232,7 @@ class _SetFetch:
             self._abandon()
             names = ', '.join(os.path.basename(self.parts[index].path) for index in sorted(self.threads.running)) or 'the archives'
             raise TaskError(f'Failed to download {names} (restore job {self.job.get("id")}): the task was stopped (SIGTERM) during the '
-                            f'download. {self._progress()}', job_id=self.job.get('id')) from None
+                            f'download. {self.progress()}', job_id=self.job.get('id')) from None
         except BaseException:
             self._abandon()
             raise
@@ -306,7 +306,7 @@ class _SetFetch:
         self.temps.pop(index, None)
         entry = {'file': os.path.basename(part.path), 'replica_set': part.replica_set, 'size': saved['size'], 'sha256': saved['sha256'],
                  'mtime_ns': os.stat(part.path).st_mtime_ns, 'restore_job_id': self.job.get('id')}
-        self.done[index] = (entry, dict(self.archives._view(part.path, entry), changed=True))  # pylint: disable=protected-access
+        self.done[index] = (entry, dict(self.archives.view(part.path, entry), changed=True))
 
     def _abandon(self) -> None:
         """Stop every transfer and remove every temp file not moved into place (a stopped worker removes its own too)."""
@@ -319,8 +319,8 @@ class _SetFetch:
         self.temps.clear()
         self.fetched.clear()
 
-    def _progress(self) -> str:
-        return self.archives._progress([self.done[i][0] for i in sorted(self.done)], self.parts)  # pylint: disable=protected-access
+    def progress(self) -> str:
+        return self.archives.progress([self.done[i][0] for i in sorted(self.done)], self.parts)
 
     def _failure(self) -> Exception:
         """The failure to report: the first (in the set's order) that a new download job cannot cure, else the first refusal."""
@@ -330,4 +330,4 @@ class _SetFetch:
             return failure
         index = next(i for i in sorted(self.failures) if self.failures[i] is failure)
         return TaskError(f'Failed to download {os.path.basename(self.parts[index].path)} (restore job {self.job.get("id")}): {failure}. '
-                         f'{self._progress()}', job_id=self.job.get('id'))
+                         f'{self.progress()}', job_id=self.job.get('id'))

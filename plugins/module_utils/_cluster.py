@@ -94,12 +94,17 @@ SUNSET_WARNING = ('Cluster {name} is listed as {tier} but the tenant backup API 
 
 
 def backup_cluster(client: AtlasClient, group_id: str, cluster_name: str, *, warn: t.Callable[[str], None]) -> ClusterInfo:
-    """The cluster as its backups are served: get_cluster, then the tenant sunset resolved (see serving)."""
-    cluster = get_cluster(client, group_id, cluster_name)
+    """The cluster as its backups are served: get_cluster, then the tenant sunset resolved (see served)."""
+    return served(client, group_id, get_cluster(client, group_id, cluster_name), warn=warn)
+
+
+def served(client: AtlasClient, group_id: str, cluster: ClusterInfo, *, warn: t.Callable[[str], None],
+           forced: str | None = None) -> ClusterInfo:
+    """serving, with any other answer of its read turned into the task's failure."""
     try:
-        return serving(client, group_id, cluster, warn=warn)
+        return serving(client, group_id, cluster, warn=warn, forced=forced)
     except AtlasApiError as err:
-        raise task_error(f'list the snapshots of cluster {cluster_name}', err, group_id, cluster_name) from None
+        raise task_error(f'list the snapshots of cluster {cluster.name}', err, group_id, cluster.name) from None
 
 
 def serving(client: AtlasClient, group_id: str, cluster: ClusterInfo, *, warn: t.Callable[[str], None],

@@ -13,7 +13,7 @@ import typing as t
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._archive import Destination, DownloadFailed
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._client import AtlasClient
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import FLEX, NO_BACKUP, TENANT, Endpoints, get_cluster, serving
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import FLEX, NO_BACKUP, TENANT, Endpoints, get_cluster, served
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._download_jobs import DownloadApi, DownloadJobs
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import expires_time, normalized, snake_result
@@ -77,10 +77,7 @@ class FlexDownload:
         forced = None if self.opts.download_api == 'auto' else self.opts.download_api
         if forced == FLEX:
             return FLEX
-        try:
-            kind = serving(self.client, self.opts.group_id, cluster, warn=self.warn, forced=forced).kind
-        except AtlasApiError as err:
-            raise Endpoints(self.opts.group_id, name, TENANT).failure(f'list the snapshots of cluster {name}', err) from None
+        kind = served(self.client, self.opts.group_id, cluster, warn=self.warn, forced=forced).kind  # a forced tenant API that is gone fails here
         return forced or kind
 
     def obtain(self) -> Obtained:

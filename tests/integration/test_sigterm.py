@@ -40,6 +40,29 @@ def module_pids(name: str = 'AnsiballZ_atlas_tenant_download') -> list[int]:
     return pids
 
 
+def terminate_mid_transfer(runner, play, pattern: str, count: int, module: str) -> tuple:
+    """Run the play; once `count` temp files matching `pattern` hold bytes and the module runs, SIGTERM the module.
+    (returncode, output)."""
+    proc = runner.start(str(play))
+    try:
+        deadline = time.monotonic() + 120
+        parts = []
+        while time.monotonic() < deadline:  # wait for real progress: .part files with bytes in them, not for a time
+            parts = [path for path in glob.glob(pattern) if os.path.getsize(path) > 0]
+            if len(parts) >= count and module_pids(module):
+                break
+            assert proc.poll() is None, proc.stdout.read()
+            time.sleep(0.05)
+        assert len(parts) >= count, f'{count} transfer(s) never ran at once'
+        for pid in module_pids(module):
+            os.kill(pid, signal.SIGTERM)
+        out, _err = proc.communicate(timeout=60)  # far less than the 120 s stall: nothing waits for the transfers
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return proc.returncode, out
+
+
 def test_sigterm_mid_download_leaves_no_part_file_and_dest_intact(runner, sim, tmp_path):
     archives = tmp_path / 'archives'
     archives.mkdir()
@@ -51,24 +74,8 @@ def test_sigterm_mid_download_leaves_no_part_file_and_dest_intact(runner, sim, t
     task_file.write_text(TASK)
     play = tmp_path / 'sigterm-play.yml'
     play.write_text(PLAY.format(scenario="sigterm", path=json.dumps(str(task_file))))
-    proc = runner.start(str(play))
-    try:
-        deadline = time.monotonic() + 120
-        part = []
-        while time.monotonic() < deadline:  # wait for real progress: a .part file with bytes in it
-            part = [path for path in glob.glob(str(archives / '.keep.tgz.*.part')) if os.path.getsize(path) > 0]
-            if part and module_pids():
-                break
-            assert proc.poll() is None, proc.stdout.read()
-            time.sleep(0.05)
-        assert part, 'the download never started'
-        for pid in module_pids():
-            os.kill(pid, signal.SIGTERM)
-        out, _err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode != 0, out
+    returncode, out = terminate_mid_transfer(runner, play, str(archives / '.keep.tgz.*.part'), 1, 'AnsiballZ_atlas_tenant_download')
+    assert returncode != 0, out
     assert 'stopped (SIGTERM) during the download' in out, out[-5000:]
     assert sorted(os.listdir(archives)) == ['keep.tgz']  # no .part left behind
     assert (archives / 'keep.tgz').read_bytes() == b'previous archive\n'
@@ -98,24 +105,8 @@ def test_sigterm_while_a_sets_archives_stream_in_worker_threads_leaves_nothing(r
     task_file.write_text(SET_TASK)
     play = tmp_path / 'sigterm-set-play.yml'
     play.write_text(PLAY.format(scenario="sigterm set", path=json.dumps(str(task_file))))
-    proc = runner.start(str(play))
-    try:
-        deadline = time.monotonic() + 120
-        parts = []
-        while time.monotonic() < deadline:  # wait for real progress: three .part files with bytes in them
-            parts = [path for path in glob.glob(str(dest / '.Sharded0-*.part')) if os.path.getsize(path) > 0]
-            if len(parts) == 3 and module_pids('AnsiballZ_atlas_restore_job'):
-                break
-            assert proc.poll() is None, proc.stdout.read()
-            time.sleep(0.05)
-        assert len(parts) == 3, 'the three transfers never ran at once'
-        for pid in module_pids('AnsiballZ_atlas_restore_job'):
-            os.kill(pid, signal.SIGTERM)
-        out, _err = proc.communicate(timeout=60)  # far less than the 120 s stall: nothing waited for the workers
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode != 0, out
+    returncode, out = terminate_mid_transfer(runner, play, str(dest / '.Sharded0-*.part'), 3, 'AnsiballZ_atlas_restore_job')
+    assert returncode != 0, out
     assert 'stopped (SIGTERM) during the download' in out and 'No archive of the set is in dest' in out, out[-5000:]
     assert os.listdir(dest) == []  # no .part file, no archive, no manifest
     assert 'X-Amz-Signature' not in out and 'Traceback' not in out
