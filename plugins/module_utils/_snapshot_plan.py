@@ -4,14 +4,16 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # This module_utils is PRIVATE to the mongodb_atlas.backup collection; its API may change without notice.
 """What atlas_snapshot does, as a service: reuse or take an on-demand snapshot, re-date one, or delete on-demand
-snapshots, for one dedicated cluster; check mode decides exactly as a real run and writes and waits for nothing.
+snapshots, for one dedicated cluster (or the same present-task on each cluster of a list); check mode decides exactly as a real run and writes and waits for nothing.
 """
 from __future__ import annotations
 
 import datetime
 import typing as t
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import TaskError
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import ClusterInfo
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._explain import task_error
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import FAILED, created_time, normalized, snake_result, status_of
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshot_ops import (
     SnapshotOps, find_reusable_snapshot, is_on_demand, is_unfinished, retention_days,
@@ -35,6 +37,15 @@ class Outcome(t.NamedTuple):
     changed: bool
     before: t.Optional[dict]
     after: t.Optional[dict]
+
+
+class ClusterOutcome(t.NamedTuple):
+    """One cluster of a task over several clusters: what the task did there, or why it could not."""
+
+    name: str
+    kind: str
+    outcome: t.Optional[Outcome]
+    error: t.Optional[str] = None
 
 
 def shown(snapshot: dict) -> dict:
@@ -130,3 +141,21 @@ class SnapshotPlan:
             raise TaskError(f'Snapshot {snapshot["id"]} of cluster {self.opts.cluster_name} is still {snapshot.get("status")}; '
                             f'Atlas cannot {purpose} until it finishes. Set wait: true to wait for it, or run again later.')
         return self.ops.wait_until_finished(snapshot, f'to finish so as to {purpose}')
+
+
+def present_on_each(clusters: t.Iterable[ClusterInfo], plan_of: t.Callable[[ClusterInfo], SnapshotPlan], group_id: str,
+                    warn: t.Callable[[str], None]) -> list[ClusterOutcome]:
+    """ensure_present on each cluster in turn, each exactly as a task naming that cluster would (the same reads, the same
+    one POST at most). One cluster's failure does not stop the others: its error is kept for the report. A cluster deleted
+    since the list was read is left out, with a warning."""
+    done: list[ClusterOutcome] = []
+    for cluster in clusters:
+        try:
+            done.append(ClusterOutcome(cluster.name, cluster.kind, plan_of(cluster).ensure_present()))
+        except (TaskError, AtlasApiError) as exc:
+            err = task_error(f'take a snapshot of cluster {cluster.name}', exc, group_id, cluster.name) if isinstance(exc, AtlasApiError) else exc
+            if err.result.get('error_code') == 'CLUSTER_NOT_FOUND':
+                warn(f'Cluster {cluster.name} was listed but no longer exists; it is left out.')
+                continue
+            done.append(ClusterOutcome(cluster.name, cluster.kind, None, err.msg))
+    return done

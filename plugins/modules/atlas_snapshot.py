@@ -23,6 +23,10 @@ description:
     before taking this one, and for an unfinished snapshot before re-dating or deleting it; one O(wait_timeout) covers
     all of it. Without O(wait), those cases fail at once with a clear message.
   - Costs, with O(wait=false), at most 4 HTTP requests to take a snapshot and 3 when one already exists.
+  - With O(cluster_kinds) instead of O(cluster_name), does the same on every cluster of those kinds in the project, one
+    after another, in one task: one read of the project's cluster list, then, per cluster, one read of its snapshots and
+    at most one POST (a nightly job over a project in one task, as cheap in requests as hand-written calls). A cluster
+    that fails does not stop the others; the task then fails naming each one, and RV(clusters) says what was done.
 extends_documentation_fragment:
   - mongodb_atlas.backup.atlas
   - mongodb_atlas.backup.atlas.wait
@@ -33,8 +37,27 @@ attributes:
     details: Reads Atlas and reports what a real run would change; sends no POST, PATCH or DELETE and does not wait.
   diff_mode:
     support: full
-    details: Shows the snapshot's id, description, status and expiry before and after.
+    details: Shows the snapshot's id, description, status and expiry before and after (with O(cluster_kinds), by cluster name, for the clusters that change).
 options:
+  cluster_name:
+    description:
+      - Name of the dedicated cluster. Checked before any request.
+      - Required unless O(cluster_kinds) is set; the two cannot be used together.
+    type: str
+    required: false
+  cluster_kinds:
+    description:
+      - Instead of O(cluster_name), every cluster of the project of these kinds (as the project's cluster list gives them,
+        read fresh on every run): V(replicaSet), V(shardedCluster) or both.
+      - Only for O(state=present) with O(description), without O(snapshot_id). Each cluster is handled exactly as a task
+        naming it would be: an existing matching snapshot satisfies it, otherwise one is taken.
+      - With O(wait), the clusters are handled one after another, each waited for before the next, within one
+        O(wait_timeout); for nightly jobs set O(wait=false).
+      - The result is RV(clusters) instead of RV(snapshot).
+    type: list
+    elements: str
+    choices: [replicaSet, shardedCluster]
+    version_added: 0.4.0
   state:
     description:
       - V(present) ensures an on-demand snapshot exists (or, with O(snapshot_id) and O(retention_in_days), that it is kept that long).
@@ -88,6 +111,20 @@ EXAMPLES = r"""
   check_mode: true
   diff: true
   register: nightly_plan
+
+- name: Tonight's snapshot on every dedicated cluster of the project that has none from the last 12 hours (one task)
+  mongodb_atlas.backup.atlas_snapshot:
+    group_id: 5f1a2b3c4d5e6f7a8b9c0d1e
+    cluster_kinds: [replicaSet, shardedCluster]
+    description: nightly
+    retention_in_days: 7
+    max_age: 720
+    wait: false
+  register: tonight
+
+- name: The clusters it took one on
+  ansible.builtin.debug:
+    msg: "{{ tonight.clusters | selectattr('changed') | map(attribute='name') | list }}"
 
 - name: Nightly snapshot, kept a week; a re-run within 12 hours does nothing
   mongodb_atlas.backup.atlas_snapshot:
@@ -159,7 +196,7 @@ snapshot:
       one vocabulary V(queued), V(inProgress), V(completed), V(failed).
     - For O(state=absent), what was deleted (the first one when several were); V({}) when there was nothing to delete.
     - In check mode, when a snapshot would be taken, the would-be snapshot without an id.
-  returned: always
+  returned: with O(cluster_name)
   type: dict
   contains:
     id:
@@ -200,6 +237,35 @@ snapshot:
       type: list
       elements: str
       sample: ["6a0000000000000000000002"]
+clusters:
+  description:
+    - With O(cluster_kinds), one entry per cluster of those kinds, sorted by name.
+    - Also returned when the task fails because some clusters failed; the others were done as said.
+  returned: with O(cluster_kinds)
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Cluster name.
+      type: str
+      sample: Cluster0
+    kind:
+      description: C(replicaSet) or C(shardedCluster).
+      type: str
+      sample: replicaSet
+    changed:
+      description: Whether a snapshot was taken (or, in check mode, would be) or re-dated on this cluster.
+      type: bool
+      sample: true
+    snapshot:
+      description: The snapshot that satisfies the task on this cluster, in the shape of RV(snapshot); V({}) when it failed.
+      type: dict
+      sample: {"id": "6a0000000000000000000001", "status": "queued", "description": "nightly", "snapshot_type": "onDemand"}
+    error:
+      description: Why the task could not be done on this cluster; only on clusters that failed.
+      type: str
+      sample: "Failed to take a snapshot of cluster Cluster0: ..."
+  sample: [{"name": "Cluster0", "kind": "replicaSet", "changed": true, "snapshot": {"id": "6a0000000000000000000001", "status": "queued"}}]
 deleted:
   description: IDs of the snapshots deleted (or, in check mode, that would be).
   returned: when O(state=absent)
@@ -210,11 +276,11 @@ deleted:
 
 import typing as t
 
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import Endpoints, get_cluster
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import ClusterInfo, Endpoints, get_cluster, list_clusters
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import TaskError
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._module import AtlasModule, wait_argument_spec
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshot_ops import SnapshotOps, check_on_demand_capable, diff_view
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshot_plan import SnapshotOptions, SnapshotPlan, shown
+from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshot_plan import SnapshotOptions, SnapshotPlan, present_on_each, shown
 
 
 def check_params(atlas: AtlasModule) -> None:
@@ -224,17 +290,28 @@ def check_params(atlas: AtlasModule) -> None:
     for option, minimum in (('retention_in_days', 1), ('max_age', 0)):
         if params[option] is not None and params[option] < minimum:
             raise TaskError(f'{option} must be at least {minimum}, got {params[option]}.')
+    if params['cluster_kinds'] is not None:
+        if not params['cluster_kinds']:
+            raise TaskError('cluster_kinds must name at least one kind: replicaSet, shardedCluster or both.')
+        if params['state'] == 'absent':
+            raise TaskError('cluster_kinds takes snapshots on every cluster of those kinds; it does not delete. '
+                            'Name the cluster with cluster_name to delete its snapshots.')
 
 
-def run(atlas: AtlasModule) -> None:
-    check_params(atlas)
+def plan_of(atlas: AtlasModule, cluster: ClusterInfo) -> SnapshotPlan:
+    """The task's plan on one cluster whose kind is known."""
+    params = atlas.params
+    ops = SnapshotOps(atlas.client, Endpoints(atlas.group_id, cluster.name, cluster.kind), wait=params['wait'], deadline=atlas.deadline,
+                      warn=atlas.warn)
+    return SnapshotPlan(ops, SnapshotOptions(cluster.name, params['description'], params['retention_in_days'], params['snapshot_id'],
+                                             params['max_age'], params['wait'], atlas.check_mode))
+
+
+def one_cluster(atlas: AtlasModule) -> None:
     cluster = get_cluster(atlas.client, atlas.group_id, atlas.cluster_name)
     check_on_demand_capable(atlas.cluster_name, cluster.kind, cluster.tier)
-    ops = SnapshotOps(atlas.client, Endpoints(atlas.group_id, atlas.cluster_name, cluster.kind), wait=atlas.params['wait'],
-                      deadline=atlas.deadline, warn=atlas.warn)
     params = atlas.params
-    plan = SnapshotPlan(ops, SnapshotOptions(atlas.cluster_name, params['description'], params['retention_in_days'], params['snapshot_id'],
-                                             params['max_age'], params['wait'], atlas.check_mode))
+    plan = plan_of(atlas, cluster._replace(name=atlas.cluster_name))
     result: dict[str, t.Any] = {}
     if params['state'] == 'absent':
         changed, deleted = plan.ensure_absent()
@@ -249,6 +326,34 @@ def run(atlas: AtlasModule) -> None:
     atlas.exit(changed=changed, **result)
 
 
+def every_cluster(atlas: AtlasModule) -> None:
+    """The present-task on each cluster of the wanted kinds, from one read of the project's cluster list."""
+    wanted = atlas.params['cluster_kinds']
+    clusters = [cluster for cluster in list_clusters(atlas.client, atlas.group_id, flex=False) if cluster.kind in wanted]
+    done = present_on_each(clusters, lambda cluster: plan_of(atlas, cluster), atlas.group_id, atlas.warn)
+    report = [dict(name=each.name, kind=each.kind, changed=bool(each.outcome and each.outcome.changed),
+                   snapshot=shown(each.outcome.after) if each.outcome and each.outcome.after else {},
+                   **({'error': each.error} if each.error else {})) for each in done]
+    result: dict[str, t.Any] = dict(changed=any(each['changed'] for each in report), clusters=report)
+    if atlas.module._diff:
+        changed = [each for each in done if each.outcome and each.outcome.changed]
+        result['diff'] = {'before': {each.name: diff_view(each.outcome.before) for each in changed},
+                          'after': {each.name: diff_view(each.outcome.after) for each in changed}}
+    failed = [each for each in done if each.error]
+    if failed:
+        atlas.fail(f'{len(failed)} of {len(done)} clusters failed (the others were done; see clusters): '
+                   + ' '.join(f'{each.name}: {each.error}' for each in failed), **result)
+    atlas.exit(**result)
+
+
+def run(atlas: AtlasModule) -> None:
+    check_params(atlas)
+    if atlas.cluster_name:
+        one_cluster(atlas)
+    else:
+        every_cluster(atlas)
+
+
 def main() -> None:
     atlas = AtlasModule(
         argument_spec=dict(
@@ -257,9 +362,12 @@ def main() -> None:
             retention_in_days=dict(type='int'),
             snapshot_id=dict(type='str'),
             max_age=dict(type='int'),
+            cluster_name=dict(type='str'),  # optional here only: cluster_kinds instead names every cluster of those kinds
+            cluster_kinds=dict(type='list', elements='str', choices=['replicaSet', 'shardedCluster']),
             **wait_argument_spec(timeout=3600),
         ),
-        required_one_of=[('description', 'snapshot_id')],
+        required_one_of=[('description', 'snapshot_id'), ('cluster_name', 'cluster_kinds')],
+        mutually_exclusive=[('cluster_name', 'cluster_kinds'), ('cluster_kinds', 'snapshot_id')],
         supports_check_mode=True,
     )
     atlas.run(lambda: run(atlas))

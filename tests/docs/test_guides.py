@@ -157,8 +157,8 @@ def test_nightly_all_clusters(runner, sim):
     again = play(runner, sim, 'nightly_all_clusters.yml')
     assert recap_changed(again.stdout) == 0 and 'took []' in debug_messages(again.stdout)
     log = [entry for entry in sim.requests_log()[before:] if entry['server'] == 'api']
-    # one task: the challenge, the two cluster lists, one snapshot list per cluster with backups (5 of the 6)
-    assert len(log) == 8 and {entry['method'] for entry in log} == {'GET'}
+    # one task: the challenge, the project's cluster list (no Flex list), one snapshot list per dedicated cluster (3 of the 6)
+    assert len(log) == 5 and {entry['method'] for entry in log} == {'GET'}
     checked_again = play(runner, sim, 'nightly_all_clusters.yml', check=True)
     assert 'would take []' in debug_messages(checked_again.stdout)
     assert len(writes(sim)) == 3

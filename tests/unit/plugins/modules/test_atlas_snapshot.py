@@ -107,3 +107,109 @@ def test_bad_options_fail_before_any_request(run_module):
     result = run_module(atlas_snapshot.main, connection_args(state='absent'))
     assert 'snapshot_id' in result['msg'] and 'description' in result['msg']
     assert len(responses.calls) == 0
+
+
+# ------------------------------------------------------------------ cluster_kinds: every cluster of those kinds, one task
+def listed(name, tier='M10', cluster_type='REPLICASET', provider='AWS'):
+    return {'name': name, 'clusterType': cluster_type,
+            'replicationSpecs': [{'regionConfigs': [{'providerName': provider, 'electableSpecs': {'instanceSize': tier}}]}]}
+
+
+PROJECT = [listed('Cluster0'), listed('Cluster1'), listed('Sharded0', 'M30', 'SHARDED'), listed('Free0', 'M0', provider='TENANT'),
+           listed('Tenant0', 'M2', provider='TENANT')]
+NIGHTLY = dict(QUEUED, status='completed', createdAt='2026-11-22T03:00:00Z', expiresAt='2026-11-25T03:00:00Z')
+
+
+def kinds_args(**extra):
+    options = dict(cluster_kinds=['replicaSet', 'shardedCluster'], description='nightly', retention_in_days=3, max_age=720, wait=False)
+    options.update(extra)
+    result = connection_args(**{key: value for key, value in options.items() if value is not None})
+    if 'cluster_name' not in extra:
+        result.pop('cluster_name')
+    return result
+
+
+def add_project(cluster1_snapshots=(), sharded_snapshots=()):
+    responses.add(responses.GET, f'{API}/clusters', json={'results': PROJECT}, headers=DATE)
+    responses.add(responses.GET, SNAPS, json={'results': [NIGHTLY]}, headers=DATE)
+    responses.add(responses.GET, f'{API}/clusters/Cluster1/backup/snapshots', json={'results': list(cluster1_snapshots)}, headers=DATE)
+    responses.add(responses.GET, f'{API}/clusters/Sharded0/backup/snapshots/shardedClusters', json={'results': list(sharded_snapshots)},
+                  headers=DATE)
+
+
+def paths():
+    return [(call.request.method, call.request.url.split('/api/atlas/v2/')[1].split('?')[0]) for call in responses.calls]
+
+
+@responses.activate
+def test_kinds_take_where_missing_with_one_cluster_list_and_no_read_per_cluster(run_module):
+    add_project()
+    responses.add(responses.POST, f'{API}/clusters/Cluster1/backup/snapshots', json=dict(QUEUED, id='1' * 24))
+    responses.add(responses.POST, f'{API}/clusters/Sharded0/backup/snapshots', json=dict(QUEUED, id='2' * 24, type='shardedCluster'))
+    result = run_module(atlas_snapshot.main, kinds_args())
+    assert result['changed'] is True and 'snapshot' not in result
+    assert [(c['name'], c['kind'], c['changed'], c['snapshot']['id']) for c in result['clusters']] == [
+        ('Cluster0', 'replicaSet', False, 'f' * 24), ('Cluster1', 'replicaSet', True, '1' * 24), ('Sharded0', 'shardedCluster', True, '2' * 24)]
+    group = SNAPS.split('/api/atlas/v2/')[1].split('/clusters/')[0]
+    # the project's cluster list (no Flex list, no GET per cluster), one snapshot list per dedicated cluster, one POST where
+    # none matched: the same requests as hand-written calls
+    assert paths() == [('GET', f'{group}/clusters'), ('GET', f'{group}/clusters/Cluster0/backup/snapshots'),
+                       ('GET', f'{group}/clusters/Cluster1/backup/snapshots'), ('POST', f'{group}/clusters/Cluster1/backup/snapshots'),
+                       ('GET', f'{group}/clusters/Sharded0/backup/snapshots/shardedClusters'),
+                       ('POST', f'{group}/clusters/Sharded0/backup/snapshots')]
+
+
+@responses.activate
+def test_kinds_rerun_writes_nothing_and_a_failed_snapshot_does_not_count(run_module):
+    add_project([dict(NIGHTLY, id='1' * 24)], [dict(NIGHTLY, id='2' * 24, status='failed')])
+    responses.add(responses.POST, f'{API}/clusters/Sharded0/backup/snapshots', json=dict(QUEUED, id='3' * 24))
+    result = run_module(atlas_snapshot.main, kinds_args(cluster_kinds=['shardedCluster']))
+    assert [(c['name'], c['changed'], c['snapshot']['id']) for c in result['clusters']] == [('Sharded0', True, '3' * 24)]
+    assert [method for method, _path in paths()] == ['GET', 'GET', 'POST']
+
+
+@responses.activate
+def test_kinds_check_mode_posts_nothing_and_diffs_by_cluster(run_module):
+    add_project()
+    result = run_module(atlas_snapshot.main, kinds_args(_ansible_check_mode=True, _ansible_diff=True))
+    assert result['changed'] is True and posts() == []
+    assert [(c['name'], c['changed']) for c in result['clusters']] == [('Cluster0', False), ('Cluster1', True), ('Sharded0', True)]
+    assert result['diff']['before'] == {'Cluster1': {}, 'Sharded0': {}}
+    assert result['diff']['after']['Cluster1']['status'] == 'queued' and 'Cluster0' not in result['diff']['after']
+
+
+@responses.activate
+def test_kinds_one_refusal_does_not_stop_the_others_and_fails_naming_it(run_module):
+    add_project()
+    responses.add(responses.POST, f'{API}/clusters/Cluster1/backup/snapshots', status=400,
+                  json={'error': 400, 'errorCode': 'BACKUP_CONFIG_NOT_FOUND', 'detail': 'No backup configuration found.'})
+    responses.add(responses.POST, f'{API}/clusters/Sharded0/backup/snapshots', json=dict(QUEUED, id='2' * 24))
+    result = run_module(atlas_snapshot.main, kinds_args())
+    assert result['failed'] is True and result['changed'] is True  # Sharded0's snapshot was taken
+    assert result['msg'].startswith('1 of 3 clusters failed') and 'Cluster1' in result['msg'] and 'BACKUP_CONFIG_NOT_FOUND' in result['msg']
+    by_name = {c['name']: c for c in result['clusters']}
+    assert by_name['Sharded0']['changed'] is True and by_name['Sharded0']['snapshot']['id'] == '2' * 24
+    assert by_name['Cluster1']['snapshot'] == {} and 'BACKUP_CONFIG_NOT_FOUND' in by_name['Cluster1']['error']
+    assert 'error' not in by_name['Cluster0'] and len(posts()) == 2
+
+
+@responses.activate
+def test_kinds_a_cluster_deleted_since_the_list_is_left_out_with_a_warning(run_module):
+    responses.add(responses.GET, f'{API}/clusters', json={'results': PROJECT[:2]}, headers=DATE)
+    responses.add(responses.GET, SNAPS, status=404, json={'error': 404, 'errorCode': 'CLUSTER_NOT_FOUND', 'detail': 'No cluster named Cluster0.'})
+    responses.add(responses.GET, f'{API}/clusters/Cluster1/backup/snapshots', json={'results': [dict(NIGHTLY, id='1' * 24)]}, headers=DATE)
+    result = run_module(atlas_snapshot.main, kinds_args())
+    assert not result.get('failed') and result['changed'] is False
+    assert [c['name'] for c in result['clusters']] == ['Cluster1']
+    assert 'Cluster0 was listed but no longer exists' in json.dumps(result['warnings'])
+
+
+@responses.activate
+def test_kinds_refusals_before_any_request(run_module):
+    for extra, words in ((dict(state='absent'), 'does not delete'), (dict(cluster_kinds=[]), 'at least one kind'),
+                         (dict(snapshot_id='a' * 24), 'mutually exclusive: cluster_kinds|snapshot_id'),
+                         (dict(cluster_name='Cluster0'), 'mutually exclusive: cluster_name|cluster_kinds'),
+                         (dict(cluster_kinds=['flex']), 'cluster_kinds'), (dict(description=None), 'description')):
+        result = run_module(atlas_snapshot.main, kinds_args(**extra))
+        assert result['failed'] is True and words in result['msg'], (extra, result['msg'])
+    assert len(responses.calls) == 0

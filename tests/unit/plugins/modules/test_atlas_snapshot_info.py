@@ -291,9 +291,12 @@ def test_every_cluster_list_failure_is_explained(run_module):
 @responses.activate
 def test_cluster_name_stays_required_for_every_other_module(run_module):
     from ansible_collections.mongodb_atlas.backup.plugins.modules import atlas_restore_job, atlas_snapshot, atlas_tenant_download
-    for module in (atlas_snapshot, atlas_restore_job, atlas_tenant_download):
+    for module in (atlas_restore_job, atlas_tenant_download):
         result = run_module(module.main, all_clusters_args())
         assert result['failed'] and 'missing required arguments: cluster_name' in result['msg'], (module.__name__, result['msg'])
+    # atlas_snapshot takes cluster_kinds instead (every cluster of those kinds); one of the two is required
+    result = run_module(atlas_snapshot.main, all_clusters_args(description='nightly'))
+    assert result['failed'] and 'one of the following is required: cluster_name, cluster_kinds' in result['msg'], result['msg']
     assert len(responses.calls) == 0
 
 
