@@ -16,9 +16,9 @@ back to the seed, a first night (a nightly snapshot to take on every dedicated c
 (nothing to take). Each run is a whole `ansible-playbook` process with --forks, a fresh token cache directory (so a run
 pays for its own token, as a nightly job does an hour after the last one).
 
-  new  docs/docsite/playbooks/nightly_fleet.yml, verbatim (the project list given with -e): one host per project, the
-       atlas_snapshot_info task without cluster_name (cluster_kinds: the dedicated ones), then atlas_snapshot (wait: false)
-       where tonight's is missing;
+  new  docs/docsite/playbooks/nightly_fleet.yml, verbatim (the project list given with -e): one host per project, one
+       atlas_snapshot task with cluster_kinds (every dedicated cluster of the project, wait: false) that takes tonight's
+       snapshot where it is missing;
   uri  the same job with ansible.builtin.uri: the same one host per project; one token request (run_once), then per
        project GET /clusters, one snapshot list per dedicated cluster (the sharded path for sharded ones), and a POST
        where no nightly snapshot is younger than 12 hours (not waited for).
@@ -255,12 +255,12 @@ def report(args: argparse.Namespace, dedicated: int, runs: dict[tuple[str, str],
         '',
         'Where the requests go (per project; the one token request is the job\'s):',
         '',
-        f'- new, re-run: the info task\'s `GET /clusters` (cluster_kinds: the dedicated ones, so no Flex list), then one snapshot '
-        f'list per dedicated cluster ({dedicated_each}) = {dedicated_each + 1}; the `atlas_snapshot` loop has no item left.',
+        f'- new, re-run: the one `atlas_snapshot` task (cluster_kinds: the dedicated ones): `GET /clusters` (no Flex list), then one '
+        f'snapshot list per dedicated cluster ({dedicated_each}) = {dedicated_each + 1}.',
         f'- uri, re-run: `GET /clusters`, then one snapshot list per dedicated cluster ({dedicated_each}) = {dedicated_each + 1}.',
-        f'- first night, on top of that: new runs `atlas_snapshot` (wait: false) on each dedicated cluster: `GET` the cluster (its '
-        f'kind), its snapshot list (the `max_age` test again, on Atlas\'s answer of the moment, so a snapshot another run took since '
-        f'the info task is not taken twice) and the `POST` = 3 x {dedicated_each}; uri sends the `POST` only, on the list it read before.',
+        f'- first night, on top of that: one `POST` per dedicated cluster ({dedicated_each}) for both. The new task decides on each '
+        'cluster from the snapshot list it has just read, cluster by cluster, so a snapshot another run took since is not taken '
+        'twice; the uri job decides from its lists too, with no adoption after a lost answer.',
         '',
     ]
     write_results(RESULTS, lines)

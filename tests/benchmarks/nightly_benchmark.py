@@ -12,9 +12,8 @@ The simulator is started with a seed of N dedicated clusters (N-2 replica sets, 
 each). A first run of the new playbook takes tonight's `nightly` on-demand snapshot on every cluster; then each round
 re-runs, in a rotated order (interleaved, so a slow moment of this shared machine hits every variant alike):
 
-  new  docs/docsite/playbooks/nightly_all_clusters.yml, verbatim: one atlas_snapshot_info task without cluster_name
-       (every cluster of the project), then atlas_snapshot in a loop only over the dedicated clusters whose list came
-       back empty (none on a re-run);
+  new  docs/docsite/playbooks/nightly_all_clusters.yml, verbatim: one atlas_snapshot task with cluster_kinds (every
+       dedicated cluster of the project: the cluster list, then each cluster's snapshot list; nothing to take on a re-run);
   old  the per-cluster job as the guide wrote it before: atlas_snapshot (description nightly, max_age 720) in a loop
        over the cluster names, one task per cluster;
   uri  the same job hand-written with ansible.builtin.uri: per cluster, GET its snapshot list (the user knows which
@@ -225,7 +224,7 @@ def report(args: argparse.Namespace, clusters: list[dict], firsts: tuple[float, 
         '',
         '| variant | what it runs | median wall time | requests per re-run |',
         '|---|---|---|---|',
-        f'| new | `atlas_snapshot_info` without `cluster_name` (1 task), `atlas_snapshot` loop skipped | {med["new"]:.2f} s | {describe(counts["new"])} |',
+        f'| new | `atlas_snapshot` with `cluster_kinds` (1 task) | {med["new"]:.2f} s | {describe(counts["new"])} |',
         f'| old | `atlas_snapshot` with `max_age` in a loop ({len(clusters)} tasks) | {med["old"]:.2f} s | {describe(counts["old"])} |',
         f'| uri | `ansible.builtin.uri` GET list per cluster ({len(clusters)} tasks), POST loop skipped | {med["uri"]:.2f} s | '
         f'{describe(counts["uri"])} |',
