@@ -131,6 +131,7 @@ class AtlasClient:
         self.retry_seconds = 0.0    # time spent waiting before them
         self.retry_reasons: dict[str, int] = {}
         self.wrote = False          # Atlas accepted a write (POST, PATCH, DELETE) of this client: the task changed something
+        self.writes = 0             # how many: a task over several clusters tells which of them changed
         self.server_time: datetime.datetime | None = None  # from the last response's Date header: Atlas's clock, not ours
         self.auth = auth
         self.session = self._new_session()
@@ -206,7 +207,8 @@ class AtlasClient:
             else:
                 doc, failure = read_response(response, method, full_path)
                 if failure is None:
-                    self.wrote = self.wrote or method != 'GET'
+                    if method != 'GET':
+                        self.wrote_to_atlas()
                     return doc
                 error = failure
                 if self.auth is not None:
@@ -262,8 +264,9 @@ class AtlasClient:
         return t.cast(RetryAfterTooLong, error.rebuilt(RetryAfterTooLong, detail=f'{error.detail} ({text})'))
 
     def wrote_to_atlas(self) -> None:
-        """Atlas acted on a write whose answer was lost (an adopted ambiguous POST): the task changed something too."""
+        """Atlas acted on a write (also one whose answer was lost: an adopted ambiguous POST): the task changed something."""
         self.wrote = True
+        self.writes += 1
 
     def note_retry(self, reason: str, delay: float) -> None:
         """Count one retry (of a request, a poll or a transfer) and the time it cost."""

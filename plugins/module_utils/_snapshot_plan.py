@@ -16,7 +16,7 @@ from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors impor
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._explain import task_error
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import FAILED, created_time, normalized, snake_result, status_of
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshot_ops import (
-    SnapshotOps, find_reusable_snapshot, is_on_demand, is_unfinished, retention_days,
+    SnapshotOps, diff_view, find_reusable_snapshot, is_on_demand, is_unfinished, retention_days,
 )
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._time import iso
 
@@ -40,11 +40,13 @@ class Outcome(t.NamedTuple):
 
 
 class ClusterOutcome(t.NamedTuple):
-    """One cluster of a task over several clusters: what the task did there, or why it could not."""
+    """One cluster of a task over several clusters, as the result reports it: what the task did there, or why it could not."""
 
     name: str
     kind: str
-    outcome: t.Optional[Outcome]
+    changed: bool
+    snapshot: dict              # shown(): the snapshot that satisfies the task there, or that the failure names; {} if none
+    diff: t.Optional[tuple]     # (before, after) diff views when changed
     error: t.Optional[str] = None
 
 
@@ -146,16 +148,21 @@ class SnapshotPlan:
 def present_on_each(clusters: t.Iterable[ClusterInfo], plan_of: t.Callable[[ClusterInfo], SnapshotPlan], group_id: str,
                     warn: t.Callable[[str], None]) -> list[ClusterOutcome]:
     """ensure_present on each cluster in turn, each exactly as a task naming that cluster would (the same reads, the same
-    one POST at most). One cluster's failure does not stop the others: its error is kept for the report. A cluster deleted
-    since the list was read is left out, with a warning."""
+    one POST at most). One cluster's failure does not stop the others: its error is kept for the report, with the snapshot
+    it names (one that failed) and whether Atlas was written to for it. A cluster deleted since the list was read is left
+    out, with a warning."""
     done: list[ClusterOutcome] = []
     for cluster in clusters:
+        plan = plan_of(cluster)
+        writes = plan.client.writes
         try:
-            done.append(ClusterOutcome(cluster.name, cluster.kind, plan_of(cluster).ensure_present()))
+            changed, before, after = plan.ensure_present()
+            diff = (diff_view(before), diff_view(after)) if changed else None
+            done.append(ClusterOutcome(cluster.name, cluster.kind, changed, shown(after) if after else {}, diff))
         except (TaskError, AtlasApiError) as exc:
             err = task_error(f'take a snapshot of cluster {cluster.name}', exc, group_id, cluster.name) if isinstance(exc, AtlasApiError) else exc
             if err.result.get('error_code') == 'CLUSTER_NOT_FOUND':
                 warn(f'Cluster {cluster.name} was listed but no longer exists; it is left out.')
                 continue
-            done.append(ClusterOutcome(cluster.name, cluster.kind, None, err.msg))
+            done.append(ClusterOutcome(cluster.name, cluster.kind, plan.client.writes > writes, err.result.get('snapshot') or {}, None, err.msg))
     return done

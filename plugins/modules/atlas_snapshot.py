@@ -254,11 +254,15 @@ clusters:
       type: str
       sample: replicaSet
     changed:
-      description: Whether a snapshot was taken (or, in check mode, would be) or re-dated on this cluster.
+      description:
+        - Whether a snapshot was taken (or, in check mode, would be) or re-dated on this cluster; also on a cluster that
+          then failed, when Atlas had been written to for it (a snapshot taken that failed while waited for).
       type: bool
       sample: true
     snapshot:
-      description: The snapshot that satisfies the task on this cluster, in the shape of RV(snapshot); V({}) when it failed.
+      description:
+        - The snapshot that satisfies the task on this cluster, in the shape of RV(snapshot).
+        - On a cluster that failed, the snapshot the failure is about (one that failed), or V({}).
       type: dict
       sample: {"id": "6a0000000000000000000001", "status": "queued", "description": "nightly", "snapshot_type": "onDemand"}
     error:
@@ -331,14 +335,12 @@ def every_cluster(atlas: AtlasModule) -> None:
     wanted = atlas.params['cluster_kinds']
     clusters = [cluster for cluster in list_clusters(atlas.client, atlas.group_id, flex=False) if cluster.kind in wanted]
     done = present_on_each(clusters, lambda cluster: plan_of(atlas, cluster), atlas.group_id, atlas.warn)
-    report = [dict(name=each.name, kind=each.kind, changed=bool(each.outcome and each.outcome.changed),
-                   snapshot=shown(each.outcome.after) if each.outcome and each.outcome.after else {},
-                   **({'error': each.error} if each.error else {})) for each in done]
-    result: dict[str, t.Any] = dict(changed=any(each['changed'] for each in report), clusters=report)
+    report = [dict(name=each.name, kind=each.kind, changed=each.changed, snapshot=each.snapshot, **({'error': each.error} if each.error else {}))
+              for each in done]
+    result: dict[str, t.Any] = dict(changed=any(each.changed for each in done), clusters=report)
     if atlas.module._diff:
-        changed = [each for each in done if each.outcome and each.outcome.changed]
-        result['diff'] = {'before': {each.name: diff_view(each.outcome.before) for each in changed},
-                          'after': {each.name: diff_view(each.outcome.after) for each in changed}}
+        result['diff'] = {'before': {each.name: each.diff[0] for each in done if each.diff},
+                          'after': {each.name: each.diff[1] for each in done if each.diff}}
     failed = [each for each in done if each.error]
     if failed:
         atlas.fail(f'{len(failed)} of {len(done)} clusters failed (the others were done; see clusters): '

@@ -152,6 +152,8 @@ SCENARIOS = [
     Scenario('snapshot_running_wait', SNAPSHOT, {'cluster_name': 'Cluster0', 'description': 'audit-running', 'retention_in_days': 1,
                                                  'wait_timeout': 15},
              config={'snapshot_durations': {'queued': 1, 'in_progress': LONG}}, prepare=prepare_running_snapshot),
+    Scenario('snapshot_every_dedicated_cluster', SNAPSHOT, {'cluster_kinds': ['replicaSet', 'shardedCluster'], 'description': 'audit',
+                                                            'retention_in_days': 1, 'wait': False}),
     Scenario('snapshot_retention', SNAPSHOT, {'cluster_name': 'Cluster0', 'snapshot_id': '65a000000000000000000102', 'retention_in_days': 30}),
     Scenario('snapshot_delete', SNAPSHOT, {'cluster_name': 'Cluster0', 'state': 'absent'}, prepare=prepare_on_demand, advance=5),
     Scenario('snapshot_delete_by_description', SNAPSHOT, {'cluster_name': 'Cluster0', 'state': 'absent', 'description': 'audit-done'},

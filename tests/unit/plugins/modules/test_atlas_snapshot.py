@@ -213,3 +213,16 @@ def test_kinds_refusals_before_any_request(run_module):
         result = run_module(atlas_snapshot.main, kinds_args(**extra))
         assert result['failed'] is True and words in result['msg'], (extra, result['msg'])
     assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_kinds_a_snapshot_that_fails_while_waited_for_is_reported_as_taken_and_failed(run_module):
+    add_project([dict(NIGHTLY, id='1' * 24)], [dict(NIGHTLY, id='2' * 24)])
+    responses.replace(responses.GET, SNAPS, json={'results': []}, headers=DATE)
+    responses.add(responses.POST, SNAPS, json=dict(QUEUED, id='3' * 24))
+    responses.add(responses.GET, f'{SNAPS}/{"3" * 24}', json=dict(QUEUED, id='3' * 24, status='failed'), headers=DATE)
+    result = run_module(atlas_snapshot.main, kinds_args(wait=True, wait_timeout=60))
+    assert result['failed'] is True and result['changed'] is True
+    first = result['clusters'][0]
+    assert (first['name'], first['changed'], first['snapshot']['id'], first['snapshot']['status']) == ('Cluster0', True, '3' * 24, 'failed')
+    assert 'failed' in first['error'] and [c['changed'] for c in result['clusters'][1:]] == [False, False]
