@@ -63,6 +63,23 @@ def rapidgzip_read(path: str, parallelization: int) -> str | None:
     return None
 
 
+# The decision this benchmark informed (issue 22 item 3), kept with every run's table; its figures are that day's run.
+DECISION = """
+Decision (issue 22 item 3, taken on the run of 2026-12-05; the table above is this run): rapidgzip is **not adopted**. On
+these 2 cores its parallel decoding of the one stream reached 183 MiB/s, about zlib's streamed check (170 MiB/s) and half of isal's (359 MiB/s, one core); it needs the whole file
+(random access), so it could only run as a second pass after the download, where the check now overlaps the transfer;
+it accepts a truncated gzip stream without an error (the module must refuse one); and its wheels do not cover every
+platform where modules run (no ppc64le wheel; aarch64 only an older release). zlib stays the fallback, isal the
+optional speed-up.
+
+isal stays optional in `requirements.txt` and stays in the execution environment (`execution-environment.yml` already
+installs it): it doubles the check on compressed archives (the limit of a validated mongodump download) and has wheels
+for x86_64 and aarch64 (manylinux and musllinux), which the execution environment images use; but it has no wheels for
+ppc64le or s390x, where a hard requirement would make `pip install -r requirements.txt` build ISA-L from source (a
+compiler and nasm) or fail, and the module works without it (zlib, same checks).
+"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument('--size-mib', type=int, default=256, help='the archive as downloaded (compressed)')
@@ -122,7 +139,7 @@ def main() -> None:
         crc, cut = refusals[label]
         lines.append(f'| {label} | {wall:.2f} | {size / MIB / wall:.0f} | {cpu:.2f} | {"refused" if crc else "**accepted**"} | '
                      f'{"refused" if cut else "**accepted**"} |')
-    text = '\n'.join(lines) + '\n'
+    text = '\n'.join(lines) + '\n' + DECISION
     print(text)
     with open(os.path.join(HERE, 'results', 'inflate.md'), 'w', encoding='utf-8') as handle:
         handle.write(text)
