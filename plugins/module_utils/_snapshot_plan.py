@@ -4,7 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # This module_utils is PRIVATE to the mongodb_atlas.backup collection; its API may change without notice.
 """What atlas_snapshot does, as a service: reuse or take an on-demand snapshot, re-date one, or delete on-demand
-snapshots, for one dedicated cluster (or the same present-task on each cluster of a list); check mode decides exactly as a real run and writes and waits for nothing.
+snapshots, for one dedicated cluster (or the present-task on each cluster of a list); check mode decides exactly as a
+real run and writes and waits for nothing.
 """
 from __future__ import annotations
 

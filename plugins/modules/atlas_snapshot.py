@@ -24,7 +24,7 @@ description:
     all of it. Without O(wait), those cases fail at once with a clear message.
   - Costs, with O(wait=false), at most 4 HTTP requests to take a snapshot and 3 when one already exists.
   - With O(cluster_kinds) instead of O(cluster_name), does the same on every cluster of those kinds in the project, one
-    after another, in one task: one read of the project's cluster list, then, per cluster, one read of its snapshots and
+    after another, in one task. It costs one read of the project's cluster list, then, per cluster, one read of its snapshots and
     at most one POST (a nightly job over a project in one task, as cheap in requests as hand-written calls). A cluster
     that fails does not stop the others; the task then fails naming each one, and RV(clusters) says what was done.
 extends_documentation_fragment:
@@ -48,9 +48,9 @@ options:
   cluster_kinds:
     description:
       - Instead of O(cluster_name), every cluster of the project of these kinds (as the project's cluster list gives them,
-        read fresh on every run): V(replicaSet), V(shardedCluster) or both.
+        read fresh on every run), V(replicaSet), V(shardedCluster) or both.
       - Only for O(state=present) with O(description), without O(snapshot_id). Each cluster is handled exactly as a task
-        naming it would be: an existing matching snapshot satisfies it, otherwise one is taken.
+        naming it would be (an existing matching snapshot satisfies it, otherwise one is taken).
       - With O(wait), the clusters are handled one after another, each waited for before the next, within one
         O(wait_timeout); for nightly jobs set O(wait=false).
       - The result is RV(clusters) instead of RV(snapshot).

@@ -65,12 +65,12 @@ def rapidgzip_read(path: str, parallelization: int) -> str | None:
 
 # The decision this benchmark informed (issue 22 item 3), kept with every run's table; its figures are that day's run.
 DECISION = """
-Decision (issue 22 item 3, taken on the run of 2026-12-05; the table above is this run): rapidgzip is **not adopted**. On
-these 2 cores its parallel decoding of the one stream reached 183 MiB/s, about zlib's streamed check (170 MiB/s) and half of isal's (359 MiB/s, one core); it needs the whole file
-(random access), so it could only run as a second pass after the download, where the check now overlaps the transfer;
-it accepts a truncated gzip stream without an error (the module must refuse one); and its wheels do not cover every
-platform where modules run (no ppc64le wheel; aarch64 only an older release). zlib stays the fallback, isal the
-optional speed-up.
+Decision (issue 22 item 3, taken on the run of 2026-12-05; the table above is this run): rapidgzip is **not adopted**.
+On these 2 cores its parallel decoding of the one stream reached 183 MiB/s, about zlib's streamed check (170 MiB/s) and
+half of isal's (359 MiB/s, one core); it needs the whole file (random access), so it could only run as a second pass
+after the download, where the check now overlaps the transfer; it accepts a truncated gzip stream without an error (the
+module must refuse one); and its wheels do not cover every platform where modules run (no ppc64le wheel; aarch64 only an
+older release). zlib stays the fallback, isal the optional speed-up.
 
 isal stays optional in `requirements.txt` and stays in the execution environment (`execution-environment.yml` already
 installs it): it doubles the check on compressed archives (the limit of a validated mongodump download) and has wheels
