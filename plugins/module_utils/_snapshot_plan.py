@@ -162,7 +162,7 @@ def present_on_each(clusters: t.Iterable[ClusterInfo], plan_of: t.Callable[[Clus
             done.append(ClusterOutcome(cluster.name, cluster.kind, changed, shown(after) if after else {}, diff))
         except (TaskError, AtlasApiError) as exc:
             err = task_error(f'take a snapshot of cluster {cluster.name}', exc, group_id, cluster.name) if isinstance(exc, AtlasApiError) else exc
-            if err.result.get('error_code') == 'CLUSTER_NOT_FOUND':
+            if err.result.get('error_code') == 'CLUSTER_NOT_FOUND' and plan.client.writes == writes:
                 warn(f'Cluster {cluster.name} was listed but no longer exists; it is left out.')
                 continue
             done.append(ClusterOutcome(cluster.name, cluster.kind, plan.client.writes > writes, err.result.get('snapshot') or {}, None, err.msg))

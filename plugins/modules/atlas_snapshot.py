@@ -244,6 +244,7 @@ clusters:
   returned: with O(cluster_kinds)
   type: list
   elements: dict
+  version_added: 0.4.0
   contains:
     name:
       description: Cluster name.
