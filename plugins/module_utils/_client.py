@@ -130,8 +130,7 @@ class AtlasClient:
         self.retries_used = 0       # retries actually spent, over every request of this client
         self.retry_seconds = 0.0    # time spent waiting before them
         self.retry_reasons: dict[str, int] = {}
-        self.wrote = False          # Atlas accepted a write (POST, PATCH, DELETE) of this client: the task changed something
-        self.writes = 0             # how many: a task over several clusters tells which of them changed
+        self.writes = 0             # writes (POST, PATCH, DELETE) Atlas acted on: a task over several clusters tells which changed
         self.server_time: datetime.datetime | None = None  # from the last response's Date header: Atlas's clock, not ours
         self.auth = auth
         self.session = self._new_session()
@@ -263,9 +262,13 @@ class AtlasClient:
             return RetryAfterTooLong(None, 'RETRY_AFTER_TOO_LONG', text, '', '', retry_after=retry_after)
         return t.cast(RetryAfterTooLong, error.rebuilt(RetryAfterTooLong, detail=f'{error.detail} ({text})'))
 
+    @property
+    def wrote(self) -> bool:
+        """Atlas acted on a write of this client: the task changed something."""
+        return self.writes > 0
+
     def wrote_to_atlas(self) -> None:
         """Atlas acted on a write (also one whose answer was lost: an adopted ambiguous POST): the task changed something."""
-        self.wrote = True
         self.writes += 1
 
     def note_retry(self, reason: str, delay: float) -> None:

@@ -165,17 +165,18 @@ def is_flex_description(doc: dict[str, t.Any]) -> bool:
                for spec in doc.get('replicationSpecs') or [] for region in spec.get('regionConfigs') or [])
 
 
-def list_clusters(client: AtlasClient, group_id: str, flex: bool = True) -> list[ClusterInfo]:
+def list_clusters(client: AtlasClient, group_id: str, kinds: t.Collection[str] | None = None) -> list[ClusterInfo]:
     """Every cluster of the project with its kind, sorted by name, read fresh (never cached, so a kind change shows).
 
     Two lists: the Cluster API's (dedicated and shared-tier clusters, in the GET cluster shape, so the kinds come from
     kind_from_description) and the Flex API's (Flex clusters, M2/M5 after their migration). A name on both lists, or a
-    Cluster API document that says FLEX, is a Flex cluster: the Flex API is the one that serves its backups. flex=False
-    (no Flex cluster wanted) skips the Flex list; a Flex cluster the Cluster API lists is still found as one.
+    Cluster API document that says FLEX, is a Flex cluster: the Flex API is the one that serves its backups. With kinds,
+    only the clusters of those kinds; without FLEX among them the Flex list is not read (a Flex cluster the Cluster API
+    lists is still known as one, and left out).
     """
     try:
         docs = client.list_all(clusters_path(group_id), resource='cluster')
-        flex_docs = client.list_all(flex_clusters_path(group_id), resource='flex') if flex else []
+        flex_docs = client.list_all(flex_clusters_path(group_id), resource='flex') if kinds is None or FLEX in kinds else []
     except AtlasApiError as err:
         raise task_error('list the clusters of the project', err, group_id) from None
     found: dict[str, ClusterInfo] = {}
@@ -186,7 +187,7 @@ def list_clusters(client: AtlasClient, group_id: str, flex: bool = True) -> list
     for doc in flex_docs:
         if isinstance(doc, dict) and doc.get('name'):
             found[doc['name']] = ClusterInfo(doc['name'], FLEX, None)
-    return [found[name] for name in sorted(found)]
+    return [found[name] for name in sorted(found) if kinds is None or found[name].kind in kinds]
 
 
 class Endpoints:

@@ -14,7 +14,6 @@ import typing as t
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import ClusterInfo
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError
-from ansible_collections.mongodb_atlas.backup.plugins.module_utils._explain import task_error
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._records import FAILED, created_time, normalized, snake_result, status_of
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._snapshot_ops import (
     SnapshotOps, diff_view, find_reusable_snapshot, is_on_demand, is_unfinished, retention_days,
@@ -146,7 +145,7 @@ class SnapshotPlan:
         return self.ops.wait_until_finished(snapshot, f'to finish so as to {purpose}')
 
 
-def present_on_each(clusters: t.Iterable[ClusterInfo], plan_of: t.Callable[[ClusterInfo], SnapshotPlan], group_id: str,
+def present_on_each(clusters: t.Iterable[ClusterInfo], plan_of: t.Callable[[ClusterInfo], SnapshotPlan],
                     warn: t.Callable[[str], None]) -> list[ClusterOutcome]:
     """ensure_present on each cluster in turn, each exactly as a task naming that cluster would (the same reads, the same
     one POST at most). One cluster's failure does not stop the others: its error is kept for the report, with the snapshot
@@ -161,7 +160,7 @@ def present_on_each(clusters: t.Iterable[ClusterInfo], plan_of: t.Callable[[Clus
             diff = (diff_view(before), diff_view(after)) if changed else None
             done.append(ClusterOutcome(cluster.name, cluster.kind, changed, shown(after) if after else {}, diff))
         except (TaskError, AtlasApiError) as exc:
-            err = task_error(f'take a snapshot of cluster {cluster.name}', exc, group_id, cluster.name) if isinstance(exc, AtlasApiError) else exc
+            err = plan.ops.where.failure(f'take a snapshot of cluster {cluster.name}', exc) if isinstance(exc, AtlasApiError) else exc
             if err.result.get('error_code') == 'CLUSTER_NOT_FOUND' and plan.client.writes == writes:
                 warn(f'Cluster {cluster.name} was listed but no longer exists; it is left out.')
                 continue

@@ -333,9 +333,8 @@ def one_cluster(atlas: AtlasModule) -> None:
 
 def every_cluster(atlas: AtlasModule) -> None:
     """The present-task on each cluster of the wanted kinds, from one read of the project's cluster list."""
-    wanted = atlas.params['cluster_kinds']
-    clusters = [cluster for cluster in list_clusters(atlas.client, atlas.group_id, flex=False) if cluster.kind in wanted]
-    done = present_on_each(clusters, lambda cluster: plan_of(atlas, cluster), atlas.group_id, atlas.warn)
+    clusters = list_clusters(atlas.client, atlas.group_id, kinds=atlas.params['cluster_kinds'])
+    done = present_on_each(clusters, lambda cluster: plan_of(atlas, cluster), atlas.warn)
     report = [dict(name=each.name, kind=each.kind, changed=each.changed, snapshot=each.snapshot, **({'error': each.error} if each.error else {}))
               for each in done]
     result: dict[str, t.Any] = dict(changed=any(each.changed for each in done), clusters=report)

@@ -284,7 +284,7 @@ clusters:
 import typing as t
 
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._cluster import (
-    FLEX, NO_BACKUP, ClusterInfo, Endpoints, backup_cluster, list_clusters, serving,
+    NO_BACKUP, ClusterInfo, Endpoints, backup_cluster, list_clusters, serving,
 )
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._errors import AtlasApiError, TaskError, is_missing
 from ansible_collections.mongodb_atlas.backup.plugins.module_utils._explain import task_error
@@ -337,10 +337,7 @@ def cluster_snapshots(atlas: AtlasModule, cluster: ClusterInfo) -> tuple[str, li
 
 def every_cluster(atlas: AtlasModule) -> None:
     report = []
-    wanted = atlas.params['cluster_kinds']
-    for cluster in list_clusters(atlas.client, atlas.group_id, flex=not wanted or FLEX in wanted):
-        if wanted and cluster.kind not in wanted:
-            continue
+    for cluster in list_clusters(atlas.client, atlas.group_id, kinds=atlas.params['cluster_kinds'] or None):
         kind, snapshots = cluster.kind, []
         if kind != NO_BACKUP:
             kind, listed = cluster_snapshots(atlas, cluster)
