@@ -226,3 +226,21 @@ def test_kinds_a_snapshot_that_fails_while_waited_for_is_reported_as_taken_and_f
     first = result['clusters'][0]
     assert (first['name'], first['changed'], first['snapshot']['id'], first['snapshot']['status']) == ('Cluster0', True, '3' * 24, 'failed')
     assert 'failed' in first['error'] and [c['changed'] for c in result['clusters'][1:]] == [False, False]
+
+
+@responses.activate
+def test_kinds_an_answer_lost_after_the_post_adopts_the_snapshot_and_goes_on(run_module):
+    """The write path of each cluster is the one-cluster path: a POST whose answer is lost is never sent again when the
+    snapshot shows up in the list (here on the second read, as a list that lags would), and the next clusters still run."""
+    add_project()
+    cluster1 = f'{API}/clusters/Cluster1/backup/snapshots'
+    responses.add(responses.GET, cluster1, json={'results': []}, headers=DATE)  # the settling re-read: not listed yet
+    responses.add(responses.GET, cluster1, json={'results': [dict(QUEUED, id='1' * 24)]}, headers=DATE)
+    responses.add(responses.POST, cluster1, body=requests.exceptions.ConnectionError(ConnectionResetError(104, 'Connection reset by peer')))
+    responses.add(responses.POST, cluster1, json={'id': 'd' * 24})  # a naive retry would create this duplicate
+    responses.add(responses.POST, f'{API}/clusters/Sharded0/backup/snapshots', json=dict(QUEUED, id='2' * 24))
+    result = run_module(atlas_snapshot.main, kinds_args())
+    assert not result.get('failed'), result.get('msg')
+    assert [(c['name'], c['changed'], c['snapshot'].get('id')) for c in result['clusters']] == [
+        ('Cluster0', False, 'f' * 24), ('Cluster1', True, '1' * 24), ('Sharded0', True, '2' * 24)]
+    assert [call.request.url.split('/clusters/')[1].split('/')[0] for call in posts()] == ['Cluster1', 'Sharded0']
